@@ -1,0 +1,80 @@
+package dev.ember.pool.worker;
+
+import dev.ember.pool.worker.http.V2HttpServer;
+import dev.ember.pool.worker.metrics.WorkerMetrics;
+import dev.ember.pool.worker.repository.ModelRepository;
+import dev.ember.pool.worker.serving.InferenceService;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running worker: models loaded, HTTP bound. {@link #close} is the graceful path: refuse new
+ * work (503), finish everything queued, answer it, then release the port and the sessions.
+ */
+public final class Worker implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Worker.class.getName());
+
+    private final WorkerConfig config;
+    private final Vertx vertx;
+    private final InferenceService service;
+    private final V2HttpServer server;
+    private final int port;
+    private volatile boolean closed;
+
+    private Worker(WorkerConfig config, Vertx vertx, InferenceService service, V2HttpServer server, int port) {
+        this.config = config;
+        this.vertx = vertx;
+        this.service = service;
+        this.server = server;
+        this.port = port;
+    }
+
+    public static Worker start(WorkerConfig config) {
+        WorkerMetrics metrics = new WorkerMetrics();
+        InferenceService service = new InferenceService(new ModelRepository(config.models()), metrics).load();
+        Vertx vertx = Vertx.vertx(new VertxOptions()
+                .setEventLoopPoolSize(config.eventLoops())
+                .setWorkerPoolSize(Math.max(2, config.eventLoops()))
+                .setBlockedThreadCheckInterval(10)
+                .setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
+        try {
+            V2HttpServer server = new V2HttpServer(vertx, service, metrics, config.maxBodyBytes());
+            int port = server.start(config.host(), config.port());
+            return new Worker(config, vertx, service, server, port);
+        } catch (RuntimeException e) {
+            vertx.close();
+            service.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public InferenceService service() {
+        return service;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (!service.drain(config.drainTimeout())) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "requests still queued after {0} s of draining; stopping anyway",
+                        config.drainTimeout().toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.close();
+        service.close();
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+}

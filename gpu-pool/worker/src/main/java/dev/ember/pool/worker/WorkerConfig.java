@@ -1,0 +1,46 @@
+package dev.ember.pool.worker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a worker process runs.
+ *
+ * @param models the model repository
+ * @param host address to bind ({@code 0.0.0.0} in a container, {@code 127.0.0.1} locally)
+ * @param port 0 picks a free port
+ * @param maxBodyBytes largest request body accepted
+ * @param drainTimeout how long shutdown waits for queued requests
+ * @param eventLoops HTTP I/O threads
+ */
+public record WorkerConfig(
+        Path models, String host, int port, long maxBodyBytes, Duration drainTimeout, int eventLoops) {
+    public static final int DEFAULT_PORT = 8000;
+    public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
+
+    public WorkerConfig {
+        Objects.requireNonNull(models, "models");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+        }
+        if (maxBodyBytes < 1024) {
+            throw new IllegalArgumentException("max body must be at least 1 KiB, got " + maxBodyBytes);
+        }
+        if (eventLoops < 1) {
+            throw new IllegalArgumentException("event loops must be ≥ 1, got " + eventLoops);
+        }
+    }
+
+    public static WorkerConfig local(Path models, int port) {
+        return new WorkerConfig(
+                models,
+                "127.0.0.1",
+                port,
+                DEFAULT_MAX_BODY_BYTES,
+                Duration.ofSeconds(30),
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
+    }
+}

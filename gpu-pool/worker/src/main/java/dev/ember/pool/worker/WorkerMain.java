@@ -1,0 +1,84 @@
+package dev.ember.pool.worker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ember worker}: serves a model repository over the Open Inference Protocol until SIGTERM. */
+@Command(
+        name = "ember worker",
+        mixinStandardHelpOptions = true,
+        description = "Serve the ONNX models under a repository over the Open Inference Protocol (KServe v2).")
+public final class WorkerMain implements Callable<Integer> {
+    /** Printed once the port is bound and every model is loaded; supervisors wait for it. */
+    public static final String READY_LINE = "EMBER_WORKER_READY port=";
+
+    @Option(
+            names = "--models",
+            required = true,
+            description = "Model repository: <dir>/<name>/<version>/model.onnx [+ <name>/config.yaml]")
+    Path models;
+
+    @Option(
+            names = "--port",
+            defaultValue = "8000",
+            description = "Port to listen on; 0 picks a free one (default ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(
+            names = "--max-body-mb",
+            defaultValue = "64",
+            description = "Largest request body in MiB (default ${DEFAULT-VALUE})")
+    int maxBodyMb;
+
+    @Option(
+            names = "--drain-seconds",
+            defaultValue = "30",
+            description = "On SIGTERM, how long to finish queued requests (default ${DEFAULT-VALUE})")
+    int drainSeconds;
+
+    @Option(names = "--event-loops", description = "HTTP I/O threads (default: number of CPUs)")
+    Integer eventLoops;
+
+    @Override
+    public Integer call() {
+        WorkerConfig config = new WorkerConfig(
+                models,
+                host,
+                port,
+                (long) maxBodyMb << 20,
+                Duration.ofSeconds(drainSeconds),
+                eventLoops != null
+                        ? eventLoops
+                        : Math.max(1, Runtime.getRuntime().availableProcessors()));
+        Worker worker = Worker.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "ember-shutdown"));
+        System.out.println(READY_LINE + worker.port());
+        System.out.flush();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        // One line per record, before anything touches java.util.logging.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$-7s %3$s: %5$s%6$s%n");
+        }
+        System.setProperty("vertx.disableFileCPResolving", "true");
+        CommandLine cli = new CommandLine(new WorkerMain());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("ember worker: " + e.getMessage());
+            return 1;
+        });
+        int code = cli.execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+        // Non-daemon Vert.x threads keep the process serving until SIGTERM runs the shutdown hook.
+    }
+}

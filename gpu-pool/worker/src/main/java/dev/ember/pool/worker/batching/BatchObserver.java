@@ -1,0 +1,14 @@
+package dev.ember.pool.worker.batching;
+
+import dev.ember.pool.api.PriorityClass;
+
+/** What a batcher reports as it works; metrics implement it. Called on runner threads: keep it cheap. */
+public interface BatchObserver {
+    BatchObserver NONE = new BatchObserver() {};
+
+    /** A batch of {@code requests} requests and {@code rows} rows ran for {@code computeNanos}. */
+    default void batchRan(int requests, long rows, long computeNanos) {}
+
+    /** A request waited {@code nanos} in its queue before its batch started. */
+    default void queued(PriorityClass priority, long nanos) {}
+}

@@ -1,0 +1,286 @@
+package dev.ember.pool.worker.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ember.pool.api.InferenceException;
+import dev.ember.pool.api.InferenceRequest;
+import dev.ember.pool.api.PriorityClass;
+import dev.ember.pool.api.Protocol;
+import dev.ember.pool.api.codec.EncodedBody;
+import dev.ember.pool.api.codec.InferenceCodec;
+import dev.ember.pool.worker.metrics.WorkerMetrics;
+import dev.ember.pool.worker.serving.InferenceService;
+import dev.ember.pool.worker.serving.RequestOptions;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Open Inference Protocol over HTTP/1.1 (Vert.x): a thin adapter that decodes, calls {@link
+ * InferenceService}, and encodes. Large bodies are decoded off the event loop.
+ *
+ * <pre>
+ * GET  /v2                                      server metadata
+ * GET  /v2/health/live | /v2/health/ready       200, or 503 when not ready
+ * GET  /v2/models/{m}[/versions/{v}]            model metadata
+ * GET  /v2/models/{m}[/versions/{v}]/ready      200, or 503
+ * POST /v2/models/{m}[/versions/{v}]/infer      inference (JSON or binary tensor extension)
+ * POST /v2/repository/index                     models and their readiness
+ * GET  /metrics                                 Prometheus
+ * </pre>
+ */
+public final class V2HttpServer implements AutoCloseable {
+    private static final int DECODE_OFF_LOOP_BYTES = 256 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Vertx vertx;
+    private final InferenceService service;
+    private final WorkerMetrics metrics;
+    private final long maxBodyBytes;
+    private final InferenceCodec codec = new InferenceCodec();
+    private final HttpErrors errors = new HttpErrors(codec);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private HttpServer server;
+
+    public V2HttpServer(Vertx vertx, InferenceService service, WorkerMetrics metrics, long maxBodyBytes) {
+        this.vertx = vertx;
+        this.service = service;
+        this.metrics = metrics;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Binds and returns the port actually bound (useful with port 0). */
+    public int start(String host, int port) {
+        Router router = Router.router(vertx);
+        router.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+        router.get("/v2").handler(this::serverMetadata);
+        router.get("/v2/health/live")
+                .handler(ctx -> ctx.response().setStatusCode(200).end());
+        router.get("/v2/health/ready")
+                .handler(ctx -> ctx.response()
+                        .setStatusCode(service.ready() ? 200 : 503)
+                        .end());
+        router.get("/v2/models/:model").handler(this::metadata);
+        router.get("/v2/models/:model/versions/:version").handler(this::metadata);
+        router.get("/v2/models/:model/ready").handler(this::modelReady);
+        router.get("/v2/models/:model/versions/:version/ready").handler(this::modelReady);
+        router.post("/v2/models/:model/infer").handler(this::infer);
+        router.post("/v2/models/:model/versions/:version/infer").handler(this::infer);
+        router.route("/v2/repository/index").handler(this::index);
+        router.get("/metrics")
+                .handler(ctx -> ctx.response()
+                        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(metrics.scrape()));
+        router.route().failureHandler(this::failure);
+        router.errorHandler(
+                404,
+                ctx -> errors.send(
+                        ctx.response(),
+                        404,
+                        "no such endpoint: " + ctx.request().method() + " "
+                                + ctx.request().path(),
+                        null));
+        router.errorHandler(
+                405,
+                ctx -> errors.send(
+                        ctx.response(),
+                        405,
+                        ctx.request().method() + " is not allowed on "
+                                + ctx.request().path(),
+                        null));
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setTcpNoDelay(true)
+                .setCompressionSupported(false)
+                .setMaxInitialLineLength(8192);
+        server = join(vertx.createHttpServer(options)
+                .requestHandler(router)
+                .listen()
+                .toCompletionStage()
+                .toCompletableFuture());
+        return server.actualPort();
+    }
+
+    /** Waits for responses already being answered, then closes the listener and its connections. */
+    @Override
+    public void close() {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (server != null) {
+            join(server.close().toCompletionStage().toCompletableFuture());
+        }
+    }
+
+    private void infer(RoutingContext ctx) {
+        String model = ctx.pathParam("model");
+        String version = ctx.pathParam("version");
+        byte[] body =
+                ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        Context context = vertx.getOrCreateContext();
+        HttpServerResponse response = ctx.response();
+        inFlight.incrementAndGet();
+        response.endHandler(v -> inFlight.decrementAndGet());
+        response.closeHandler(v -> {
+            if (!response.ended()) {
+                inFlight.decrementAndGet();
+            }
+        });
+        CompletableFuture<Decoded> decoded;
+        try {
+            service.resolve(model, version); // an unknown model is a 404 whatever the body holds
+            int jsonLength = headerLength(ctx);
+            RequestOptions options = options(ctx);
+            if (body.length >= DECODE_OFF_LOOP_BYTES) {
+                decoded = vertx.<Decoded>executeBlocking(
+                                () -> new Decoded(codec.decodeRequest(body, jsonLength), options), false)
+                        .toCompletionStage()
+                        .toCompletableFuture();
+            } else {
+                decoded =
+                        CompletableFuture.completedFuture(new Decoded(codec.decodeRequest(body, jsonLength), options));
+            }
+        } catch (RuntimeException e) {
+            errors.send(response, e);
+            return;
+        }
+        decoded.thenCompose(d -> service.infer(model, version, d.request(), d.options())
+                        .thenApply(r -> codec.encodeResponse(r, InferenceCodec.binaryOutputs(d.request()))))
+                .whenComplete((encoded, failure) -> context.runOnContext(v -> {
+                    if (failure != null) {
+                        errors.send(response, failure);
+                    } else {
+                        send(response, encoded);
+                    }
+                }));
+    }
+
+    private record Decoded(InferenceRequest request, RequestOptions options) {}
+
+    private static void send(HttpServerResponse response, EncodedBody body) {
+        if (response.closed()) {
+            return;
+        }
+        response.setStatusCode(200).putHeader("Content-Type", body.contentType());
+        if (body.binary()) {
+            response.putHeader(Protocol.HEADER_CONTENT_LENGTH, Integer.toString(body.jsonLength()));
+        }
+        response.end(Buffer.buffer(body.bytes()));
+    }
+
+    private void metadata(RoutingContext ctx) {
+        try {
+            byte[] json = codec.encodeMetadata(service.metadata(ctx.pathParam("model"), ctx.pathParam("version")));
+            ctx.response().putHeader("Content-Type", "application/json").end(Buffer.buffer(json));
+        } catch (RuntimeException e) {
+            errors.send(ctx.response(), e);
+        }
+    }
+
+    private void modelReady(RoutingContext ctx) {
+        try {
+            boolean ready = service.modelReady(ctx.pathParam("model"), ctx.pathParam("version"));
+            ctx.response().setStatusCode(ready ? 200 : 503).end();
+        } catch (RuntimeException e) {
+            errors.send(ctx.response(), e);
+        }
+    }
+
+    private void index(RoutingContext ctx) {
+        List<Map<String, String>> rows = service.index().stream()
+                .map(s ->
+                        Map.of("name", s.name(), "version", s.version(), "state", s.ready() ? "READY" : "UNAVAILABLE"))
+                .toList();
+        try {
+            ctx.response().putHeader("Content-Type", "application/json").end(JSON.writeValueAsString(rows));
+        } catch (Exception e) {
+            errors.send(ctx.response(), e);
+        }
+    }
+
+    private void serverMetadata(RoutingContext ctx) {
+        String version = Optional.ofNullable(getClass().getPackage().getImplementationVersion())
+                .orElse("dev");
+        ctx.response()
+                .putHeader("Content-Type", "application/json")
+                .end(Buffer.buffer(codec.encodeObject(Map.of(
+                        "name",
+                        "ember-worker",
+                        "version",
+                        version,
+                        "extensions",
+                        "binary_tensor_data,ember_priority"))));
+    }
+
+    private void failure(RoutingContext ctx) {
+        if (ctx.statusCode() == 413) {
+            errors.send(
+                    ctx.response(),
+                    400,
+                    "request body is larger than the limit of " + maxBodyBytes + " bytes; send fewer rows per request",
+                    null);
+        } else if (ctx.failure() != null) {
+            errors.send(ctx.response(), ctx.failure());
+        } else {
+            errors.send(ctx.response(), ctx.statusCode(), "request failed with status " + ctx.statusCode(), null);
+        }
+    }
+
+    private static int headerLength(RoutingContext ctx) {
+        String value = ctx.request().getHeader(Protocol.HEADER_CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw InferenceException.badInput(
+                    Protocol.HEADER_CONTENT_LENGTH + " must be a non-negative integer, got '" + value + "'");
+        }
+    }
+
+    private static RequestOptions options(RoutingContext ctx) {
+        Optional<PriorityClass> priority = Optional.ofNullable(ctx.request().getHeader(Protocol.HEADER_PRIORITY))
+                .map(PriorityClass::fromWire);
+        Optional<Duration> timeout = Optional.ofNullable(ctx.request().getHeader(Protocol.HEADER_TIMEOUT_MS))
+                .map(v -> {
+                    try {
+                        return Duration.ofMillis(Long.parseLong(v.trim()));
+                    } catch (NumberFormatException e) {
+                        throw InferenceException.badInput(Protocol.HEADER_TIMEOUT_MS
+                                + " must be an integer number of milliseconds, got '" + v + "'");
+                    }
+                });
+        return new RequestOptions(priority, timeout);
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+}

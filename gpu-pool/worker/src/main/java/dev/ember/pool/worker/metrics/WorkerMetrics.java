@@ -1,0 +1,143 @@
+package dev.ember.pool.worker.metrics;
+
+import dev.ember.pool.api.InferenceException;
+import dev.ember.pool.api.PriorityClass;
+import dev.ember.pool.worker.batching.BatchObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The worker's Prometheus metrics (Micrometer). Meters are created once per model and looked up
+ * from plain maps on the request path.
+ *
+ * <ul>
+ *   <li>{@code ember_requests_total{model,priority,outcome}}
+ *   <li>{@code ember_request_duration_seconds{model,priority}} (histogram)
+ *   <li>{@code ember_queue_wait_seconds{model,priority}} (histogram)
+ *   <li>{@code ember_queue_depth{model,version,priority}}
+ *   <li>{@code ember_batch_size{model}} (rows per batch, histogram)
+ *   <li>{@code ember_compute_seconds{model}} (batch run time, histogram)
+ * </ul>
+ */
+public final class WorkerMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** The meters of one served model. */
+    public ModelMeters forModel(String model) {
+        return new ModelMeters(model);
+    }
+
+    /** Outcome label of a request: {@code ok} or the failure reason in lower case. */
+    public static String outcome(Throwable failure) {
+        if (failure == null) {
+            return "ok";
+        }
+        return InferenceException.find(failure)
+                .map(e -> e.reason().name().toLowerCase(Locale.ROOT))
+                .orElse("model_error");
+    }
+
+    /** Meters of one model; implements the batcher's observer. */
+    public final class ModelMeters implements BatchObserver {
+        private final String model;
+        private final Map<PriorityClass, Timer> durations = new EnumMap<>(PriorityClass.class);
+        private final Map<PriorityClass, Timer> queueWaits = new EnumMap<>(PriorityClass.class);
+        private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+        private final DistributionSummary batchSize;
+        private final Timer compute;
+
+        private ModelMeters(String model) {
+            this.model = model;
+            for (PriorityClass p : PriorityClass.values()) {
+                durations.put(
+                        p,
+                        Timer.builder("ember.request.duration")
+                                .description("Time from arrival to answer at the worker")
+                                .tags("model", model, "priority", p.wireName())
+                                .publishPercentileHistogram()
+                                .minimumExpectedValue(Duration.ofMillis(1))
+                                .maximumExpectedValue(Duration.ofSeconds(60))
+                                .register(registry));
+                queueWaits.put(
+                        p,
+                        Timer.builder("ember.queue.wait")
+                                .description("Time a request waited for its batch to start")
+                                .tags("model", model, "priority", p.wireName())
+                                .publishPercentileHistogram()
+                                .minimumExpectedValue(Duration.ofMillis(1))
+                                .maximumExpectedValue(Duration.ofSeconds(60))
+                                .register(registry));
+            }
+            batchSize = DistributionSummary.builder("ember.batch.size")
+                    .description("Rows per batch")
+                    .tags("model", model)
+                    .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
+                    .register(registry);
+            compute = Timer.builder("ember.compute")
+                    .description("Run time of one batch")
+                    .tags("model", model)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(60))
+                    .register(registry);
+        }
+
+        /** Registers the queue-depth gauge of one version; returns its id, to remove it at unload. */
+        public Meter.Id queueDepth(String version, PriorityClass p, Supplier<Number> depth) {
+            return Gauge.builder("ember.queue.depth", depth)
+                    .description("Requests waiting")
+                    .tags("model", model, "version", version, "priority", p.wireName())
+                    .register(registry)
+                    .getId();
+        }
+
+        public void remove(Meter.Id id) {
+            registry.remove(id);
+        }
+
+        public void requestDone(PriorityClass p, Throwable failure, long nanos) {
+            String outcome = outcome(failure);
+            requests.computeIfAbsent(
+                            p.wireName() + "/" + outcome,
+                            k -> Counter.builder("ember.requests")
+                                    .description("Inference requests by outcome")
+                                    .tags("model", model, "priority", p.wireName(), "outcome", outcome)
+                                    .register(registry))
+                    .increment();
+            durations.get(p).record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void batchRan(int requestCount, long rows, long computeNanos) {
+            batchSize.record(rows);
+            compute.record(computeNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void queued(PriorityClass priority, long nanos) {
+            queueWaits.get(priority).record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.ember.pool.worker.runtime;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.ember.pool.api.DataType;
+import dev.ember.pool.api.InferenceException;
+import dev.ember.pool.api.ModelMetadata;
+import dev.ember.pool.api.Shape;
+import dev.ember.pool.api.Tensor;
+import dev.ember.pool.api.TensorMetadata;
+import dev.ember.pool.api.config.Device;
+import dev.ember.pool.api.config.ModelConfig;
+import dev.ember.pool.worker.batching.BatchRunner;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One loaded ONNX model: the sole owner of its native session. {@link #run} is safe from several
+ * threads at once (ONNX Runtime sessions are); input tensors are freed in {@code finally}, results
+ * are closed after their data is copied out. Failures are typed: an input ONNX Runtime rejects as
+ * invalid is {@code BAD_INPUT}, a failure on the GPU is {@code DEVICE_ERROR}, anything else is
+ * {@code MODEL_ERROR}.
+ */
+public final class ModelSession implements BatchRunner, AutoCloseable {
+    private final String name;
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final Device device;
+    private final ModelMetadata metadata;
+
+    private ModelSession(String name, OrtEnvironment env, OrtSession session, Device device, ModelMetadata metadata) {
+        this.name = name;
+        this.env = env;
+        this.session = session;
+        this.device = device;
+        this.metadata = metadata;
+    }
+
+    /**
+     * Loads {@code file}. Fails with MODEL_ERROR if the file is not a model Ember can serve, or
+     * DEVICE_ERROR if the config requires a GPU that cannot be used.
+     */
+    public static ModelSession open(String name, String version, Path file, ModelConfig config) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        SessionFactory.Opened opened = SessionFactory.open(env, name, file, config);
+        try {
+            ModelMetadata metadata = new ModelMetadata(
+                    name,
+                    List.of(version),
+                    ModelMetadata.PLATFORM,
+                    signature(name, opened.session().getInputInfo(), true),
+                    signature(name, opened.session().getOutputInfo(), false));
+            return new ModelSession(name, env, opened.session(), opened.device(), metadata);
+        } catch (OrtException | RuntimeException e) {
+            closeQuietly(opened.session());
+            throw e instanceof InferenceException ie
+                    ? ie
+                    : new InferenceException(
+                            InferenceException.Reason.MODEL_ERROR,
+                            "model '" + name + "' cannot be inspected: " + e.getMessage(),
+                            null,
+                            e);
+        }
+    }
+
+    public ModelMetadata metadata() {
+        return metadata;
+    }
+
+    /** Where the session really runs (CPU after a CUDA fallback). */
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> outputs) {
+        Map<String, OnnxTensor> ortInputs = new LinkedHashMap<>();
+        try {
+            for (Tensor t : inputs.values()) {
+                ortInputs.put(t.name(), OrtTensors.toOrt(env, t));
+            }
+            try (OrtSession.Result result =
+                    outputs.isEmpty() ? session.run(ortInputs) : session.run(ortInputs, outputs)) {
+                Map<String, Tensor> out = new LinkedHashMap<>();
+                for (Map.Entry<String, OnnxValue> e : result) {
+                    out.put(e.getKey(), OrtTensors.fromOrt(e.getKey(), e.getValue()));
+                }
+                return out;
+            }
+        } catch (OrtException e) {
+            throw classify(e);
+        } finally {
+            ortInputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private InferenceException classify(OrtException e) {
+        String message = e.getMessage();
+        if (device.isGpu() && message != null && (message.contains("CUDA") || message.contains("cuDNN"))) {
+            return new InferenceException(
+                    InferenceException.Reason.DEVICE_ERROR,
+                    "model '" + name + "' failed on " + device + ": " + message,
+                    null,
+                    e);
+        }
+        if (e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT) {
+            return new InferenceException(
+                    InferenceException.Reason.BAD_INPUT,
+                    "model '" + name + "' rejected the input: " + message,
+                    null,
+                    e);
+        }
+        return new InferenceException(
+                InferenceException.Reason.MODEL_ERROR, "model '" + name + "' failed: " + message, null, e);
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(session);
+    }
+
+    private static List<TensorMetadata> signature(String model, Map<String, NodeInfo> nodes, boolean inputs) {
+        List<TensorMetadata> out = new ArrayList<>();
+        for (NodeInfo node : nodes.values()) {
+            String what = (inputs ? "input '" : "output '") + node.getName() + "' of model '" + model + "'";
+            if (!(node.getInfo() instanceof TensorInfo info)) {
+                throw new InferenceException(
+                        InferenceException.Reason.MODEL_ERROR,
+                        what + " is not a tensor (" + node.getInfo() + "); Ember serves tensor models only");
+            }
+            DataType type = OrtTypes.dataType(info.onnxType)
+                    .orElseThrow(() -> new InferenceException(
+                            InferenceException.Reason.MODEL_ERROR, what + " has unsupported type " + info.onnxType));
+            if (inputs && OrtTypes.javaType(type).isEmpty()) {
+                throw new InferenceException(
+                        InferenceException.Reason.MODEL_ERROR,
+                        what + " is " + type + ", which ONNX Runtime's Java API cannot feed");
+            }
+            long[] dims = info.getShape();
+            for (int i = 0; i < dims.length; i++) {
+                if (dims[i] < 0) {
+                    dims[i] = Shape.DYNAMIC; // symbolic or unknown
+                }
+            }
+            out.add(new TensorMetadata(node.getName(), type, Shape.of(dims)));
+        }
+        return out;
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        try {
+            s.close();
+        } catch (OrtException e) {
+            System.getLogger(ModelSession.class.getName())
+                    .log(System.Logger.Level.WARNING, "closing a session failed: {0}", e.getMessage());
+        }
+    }
+}

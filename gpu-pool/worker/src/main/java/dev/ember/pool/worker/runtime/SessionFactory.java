@@ -1,0 +1,84 @@
+package dev.ember.pool.worker.runtime;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import dev.ember.pool.api.InferenceException;
+import dev.ember.pool.api.config.Device;
+import dev.ember.pool.api.config.ModelConfig;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Builds ONNX Runtime sessions from a model's config. The device is data: CUDA is tried when
+ * configured; if it cannot be used the session is built on CPU and that is logged once per
+ * process, unless the model says {@code gpu_required}, in which case loading fails.
+ */
+final class SessionFactory {
+    private static final System.Logger LOG = System.getLogger(SessionFactory.class.getName());
+    private static final AtomicBoolean CPU_FALLBACK_LOGGED = new AtomicBoolean();
+
+    /** A session and the device it actually runs on. */
+    record Opened(OrtSession session, Device device) {}
+
+    private SessionFactory() {}
+
+    static Opened open(OrtEnvironment env, String model, Path file, ModelConfig config) {
+        Device wanted = config.device();
+        if (wanted.isGpu()) {
+            try {
+                return new Opened(create(env, file, config, wanted), wanted);
+            } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+                if (config.gpuRequired()) {
+                    throw new InferenceException(
+                            InferenceException.Reason.DEVICE_ERROR,
+                            "model '" + model + "' requires " + wanted
+                                    + " (gpu_required: true) but CUDA cannot be used: " + e.getMessage(),
+                            null,
+                            e);
+                }
+                if (CPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "CUDA is not usable here ({0}); models configured for {1} run on CPU",
+                            e.getMessage(),
+                            wanted);
+                }
+            }
+        }
+        try {
+            return new Opened(create(env, file, config, Device.CPU), Device.CPU);
+        } catch (OrtException e) {
+            throw new InferenceException(
+                    InferenceException.Reason.MODEL_ERROR,
+                    "model '" + model + "' (" + file + ") cannot be loaded: " + e.getMessage(),
+                    null,
+                    e);
+        }
+    }
+
+    private static OrtSession create(OrtEnvironment env, Path file, ModelConfig config, Device device)
+            throws OrtException {
+        try (SessionOptions options = new SessionOptions()) {
+            options.setOptimizationLevel(
+                    switch (config.optimizationLevel()) {
+                        case DISABLE -> OptLevel.NO_OPT;
+                        case BASIC -> OptLevel.BASIC_OPT;
+                        case EXTENDED -> OptLevel.EXTENDED_OPT;
+                        case ALL -> OptLevel.ALL_OPT;
+                    });
+            if (config.intraOpThreads() > 0) {
+                options.setIntraOpNumThreads(config.intraOpThreads());
+            }
+            if (config.interOpThreads() > 0) {
+                options.setInterOpNumThreads(config.interOpThreads());
+            }
+            if (device.isGpu()) {
+                options.addCUDA(device.index());
+            }
+            return env.createSession(file.toString(), options);
+        }
+    }
+}

@@ -1,0 +1,268 @@
+package dev.ember.pool.worker.batching;
+
+import static dev.ember.pool.api.PriorityClass.REALTIME;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ember.pool.api.InferenceException;
+import dev.ember.pool.api.InferenceException.Reason;
+import dev.ember.pool.api.Shape;
+import dev.ember.pool.api.Tensor;
+import dev.ember.pool.api.config.ModelConfigReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class DynamicBatcherTest {
+    private final FakeTicker clock = new FakeTicker();
+    private final ManualDeadlines deadlines = new ManualDeadlines();
+    private final List<Shape> batchShapes = Collections.synchronizedList(new ArrayList<>());
+
+    /** A model: "doubled" = 2x, "sum" = row sums ([rows]); records the stacked input shape. */
+    private final BatchRunner doubler = (inputs, outputs) -> {
+        Tensor x = inputs.get("x");
+        batchShapes.add(x.shape());
+        float[] v = x.toFloats();
+        long rows = x.shape().dim(0);
+        int width = (int) (v.length / rows);
+        float[] doubled = new float[v.length];
+        float[] sums = new float[(int) rows];
+        for (int i = 0; i < v.length; i++) {
+            doubled[i] = 2 * v[i];
+            sums[i / width] += v[i];
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        out.put("doubled", Tensor.ofFloats("doubled", x.shape().toArray(), doubled));
+        out.put("sum", Tensor.ofFloats("sum", new long[] {rows}, sums));
+        return out;
+    };
+
+    private DynamicBatcher batcher(String yaml, BatchRunner runner) {
+        return new DynamicBatcher(
+                "test", ModelConfigReader.parse(yaml), true, runner, clock, deadlines, BatchObserver.NONE);
+    }
+
+    private CompletableFuture<BatchResult> submit(DynamicBatcher b, int rows, float first, Set<String> outputs) {
+        return b.submit(Requests.inputs(rows, 2, first), outputs, rows, REALTIME, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void stacksRequestsIntoOneRunAndGivesEachItsOwnRows() throws Exception {
+        DynamicBatcher b = batcher("max_batch_size: 8\nmax_queue_delay_ms: 2", doubler);
+        CompletableFuture<BatchResult> one = submit(b, 1, 10, Set.of());
+        CompletableFuture<BatchResult> two = submit(b, 2, 100, Set.of());
+
+        assertThat(b.runOnce()).as("waits for the batch to fill").isFalse();
+        clock.advanceMillis(2);
+        assertThat(b.runOnce()).isTrue();
+
+        assertThat(batchShapes).containsExactly(Shape.of(3, 2));
+        BatchResult r1 = one.get(1, TimeUnit.SECONDS);
+        BatchResult r2 = two.get(1, TimeUnit.SECONDS);
+        assertThat(r1.outputs().get("doubled").toFloats()).containsExactly(20, 22);
+        assertThat(r1.outputs().get("sum").toFloats()).containsExactly(21);
+        assertThat(r2.outputs().get("doubled").shape()).isEqualTo(Shape.of(2, 2));
+        assertThat(r2.outputs().get("doubled").toFloats()).containsExactly(200, 202, 204, 206);
+        assertThat(r2.outputs().get("sum").toFloats()).containsExactly(201, 205);
+        assertThat(r1.batchRows()).isEqualTo(3);
+        assertThat(r1.queueNanos()).isEqualTo(Duration.ofMillis(2).toNanos());
+    }
+
+    @Test
+    void eachRequestReceivesOnlyTheOutputsItAskedFor() throws Exception {
+        DynamicBatcher b = batcher("max_batch_size: 2", doubler);
+        CompletableFuture<BatchResult> sumOnly = submit(b, 1, 1, Set.of("sum"));
+        CompletableFuture<BatchResult> all = submit(b, 1, 1, Set.of());
+        b.runOnce();
+        assertThat(sumOnly.get(1, TimeUnit.SECONDS).outputs()).containsOnlyKeys("sum");
+        assertThat(all.get(1, TimeUnit.SECONDS).outputs()).containsOnlyKeys("doubled", "sum");
+    }
+
+    @Test
+    void byteStringOutputsAreSplitByElement() throws Exception {
+        BatchRunner echoStrings = (inputs, outputs) -> {
+            int rows = (int) inputs.get("x").shape().dim(0);
+            String[] words = new String[rows];
+            for (int i = 0; i < rows; i++) {
+                words[i] = "row-" + i + "-" + "é".repeat(i);
+            }
+            return Map.of("words", Tensor.ofStrings("words", new long[] {rows}, words));
+        };
+        DynamicBatcher b = batcher("max_batch_size: 3", echoStrings);
+        CompletableFuture<BatchResult> first = submit(b, 1, 0, Set.of());
+        CompletableFuture<BatchResult> rest = submit(b, 2, 0, Set.of());
+        b.runOnce();
+        assertThat(first.get(1, TimeUnit.SECONDS).outputs().get("words").toStrings())
+                .containsExactly("row-0-");
+        assertThat(rest.get(1, TimeUnit.SECONDS).outputs().get("words").toStrings())
+                .containsExactly("row-1-é", "row-2-éé");
+    }
+
+    @Test
+    void aFailingRunFailsEveryRequestOfTheBatchWithItsReason() {
+        DynamicBatcher b = batcher("max_batch_size: 2", (inputs, outputs) -> {
+            throw new InferenceException(Reason.DEVICE_ERROR, "GPU fell off the bus");
+        });
+        CompletableFuture<BatchResult> a = submit(b, 1, 0, Set.of());
+        CompletableFuture<BatchResult> c = submit(b, 1, 0, Set.of());
+        b.runOnce();
+        for (CompletableFuture<BatchResult> f : List.of(a, c)) {
+            assertThat(reasonOf(f)).isEqualTo(Reason.DEVICE_ERROR);
+        }
+    }
+
+    @Test
+    void anUnexpectedRunnerExceptionBecomesAModelError() {
+        DynamicBatcher b = batcher("max_batch_size: 1", (inputs, outputs) -> {
+            throw new IllegalStateException("bug");
+        });
+        CompletableFuture<BatchResult> f = submit(b, 1, 0, Set.of());
+        b.runOnce();
+        assertThat(reasonOf(f)).isEqualTo(Reason.MODEL_ERROR);
+    }
+
+    @Test
+    void anOutputWithoutTheBatchDimensionIsReportedAsAModelError() {
+        DynamicBatcher b = batcher(
+                "max_batch_size: 2",
+                (inputs, outputs) -> Map.of("scalar", Tensor.ofFloats("scalar", new long[] {1}, 1f)));
+        CompletableFuture<BatchResult> a = submit(b, 1, 0, Set.of());
+        CompletableFuture<BatchResult> c = submit(b, 1, 0, Set.of());
+        b.runOnce();
+        assertThatThrownBy(() -> a.get(1, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(InferenceException.class)
+                .hasMessageContaining("max_batch_size: 0");
+        assertThat(reasonOf(c)).isEqualTo(Reason.MODEL_ERROR);
+    }
+
+    @Test
+    void aRequestPastItsDeadlineFailsWhileQueuedAndNeverRuns() {
+        DynamicBatcher b = batcher("max_batch_size: 4\nmax_queue_delay_ms: 1000", doubler);
+        CompletableFuture<BatchResult> f = submit(b, 1, 0, Set.of());
+        assertThat(deadlines.armedCount()).isEqualTo(1);
+
+        deadlines.fireAll();
+
+        assertThat(reasonOf(f)).isEqualTo(Reason.DEADLINE_EXCEEDED);
+        assertThatThrownBy(() -> f.get(1, TimeUnit.SECONDS)).hasMessageContaining("deadline of 5000 ms");
+        clock.advanceMillis(1000);
+        assertThat(b.runOnce()).isFalse();
+        assertThat(batchShapes).isEmpty();
+        assertThat(b.queueDepth()).isZero();
+    }
+
+    @Test
+    void dispatchDisarmsTheDeadlineTimer() throws Exception {
+        DynamicBatcher b = batcher("max_batch_size: 1", doubler);
+        CompletableFuture<BatchResult> f = submit(b, 1, 0, Set.of());
+        b.runOnce();
+        assertThat(f.get(1, TimeUnit.SECONDS).outputs()).isNotEmpty();
+        assertThat(deadlines.armedCount()).isZero();
+    }
+
+    @Test
+    void aRequestWithMoreRowsThanTheMaximumBatchIsABadInput() {
+        DynamicBatcher b = batcher("max_batch_size: 4", doubler);
+        CompletableFuture<BatchResult> f = submit(b, 5, 0, Set.of());
+        assertThat(reasonOf(f)).isEqualTo(Reason.BAD_INPUT);
+        assertThatThrownBy(() -> f.get(1, TimeUnit.SECONDS)).hasMessageContaining("max_batch_size=4");
+    }
+
+    @Test
+    void shutdownRefusesNewRequestsButFinishesEveryQueuedOne() throws Exception {
+        CountDownLatch firstBatchStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger runs = new AtomicInteger();
+        BatchRunner slow = (inputs, outputs) -> {
+            if (runs.incrementAndGet() == 1) {
+                firstBatchStarted.countDown();
+                await(release);
+            }
+            return doubler.run(inputs, outputs);
+        };
+        DynamicBatcher b = new DynamicBatcher(
+                        "drain",
+                        ModelConfigReader.parse("max_batch_size: 2\nmax_queue_delay_ms: 1000"),
+                        true,
+                        slow,
+                        Ticker.SYSTEM,
+                        deadlines,
+                        BatchObserver.NONE)
+                .start();
+        List<CompletableFuture<BatchResult>> accepted = new ArrayList<>();
+        accepted.add(submit(b, 2, 0, Set.of())); // a full batch: runs at once and blocks
+        assertThat(firstBatchStarted.await(5, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 5; i++) {
+            accepted.add(submit(b, 1, i, Set.of())); // queued behind it
+        }
+
+        b.shutdown();
+        assertThat(reasonOf(submit(b, 1, 0, Set.of()))).isEqualTo(Reason.UNAVAILABLE);
+        assertThat(accepted).noneMatch(CompletableFuture::isDone);
+
+        release.countDown();
+        assertThat(b.awaitDrained(Duration.ofSeconds(5))).isTrue();
+        for (CompletableFuture<BatchResult> f : accepted) {
+            assertThat(f.get(1, TimeUnit.SECONDS).outputs()).containsKey("doubled");
+        }
+        // The last odd request was not held back waiting 1 s for a partner.
+        assertThat(runs.get()).isEqualTo(4);
+    }
+
+    @Test
+    void instancesRunBatchesInParallel() throws Exception {
+        CountDownLatch bothRunning = new CountDownLatch(2);
+        BatchRunner rendezvous = (inputs, outputs) -> {
+            bothRunning.countDown();
+            await(bothRunning); // only returns if a second runner entered concurrently
+            return doubler.run(inputs, outputs);
+        };
+        DynamicBatcher b = new DynamicBatcher(
+                        "parallel",
+                        ModelConfigReader.parse("max_batch_size: 1\ninstances: 2"),
+                        true,
+                        rendezvous,
+                        Ticker.SYSTEM,
+                        deadlines,
+                        BatchObserver.NONE)
+                .start();
+        CompletableFuture<BatchResult> a = submit(b, 1, 0, Set.of());
+        CompletableFuture<BatchResult> c = submit(b, 1, 0, Set.of());
+        assertThat(a.get(5, TimeUnit.SECONDS).outputs()).isNotEmpty();
+        assertThat(c.get(5, TimeUnit.SECONDS).outputs()).isNotEmpty();
+        b.close();
+    }
+
+    private static Reason reasonOf(CompletableFuture<?> f) {
+        try {
+            f.get(1, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return InferenceException.find(e).orElseThrow().reason();
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("future did not complete", e);
+        }
+        throw new AssertionError("future succeeded");
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(5, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("latch not released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
