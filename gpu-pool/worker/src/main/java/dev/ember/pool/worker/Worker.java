@@ -6,6 +6,7 @@ import dev.ember.pool.worker.repository.ModelRepository;
 import dev.ember.pool.worker.serving.InferenceService;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,7 +21,7 @@ public final class Worker implements AutoCloseable {
     private final InferenceService service;
     private final V2HttpServer server;
     private final int port;
-    private volatile boolean closed;
+    private StopReport stopped;
 
     private Worker(WorkerConfig config, Vertx vertx, InferenceService service, V2HttpServer server, int port) {
         this.config = config;
@@ -57,14 +58,28 @@ public final class Worker implements AutoCloseable {
         return service;
     }
 
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    /** What a stop did: whether every queued request finished, and how long it took. */
+    public record StopReport(boolean drained, Duration took) {
+        @Override
+        public String toString() {
+            return "stopped" + (drained ? " after draining every queued request" : " with requests still queued")
+                    + " in " + took.toMillis() + " ms";
         }
-        closed = true;
+    }
+
+    /**
+     * Stops gracefully: refuse new work (503), finish everything queued, answer it, release the port
+     * and the sessions. Idempotent; later calls report the first stop.
+     */
+    public synchronized StopReport stop() {
+        if (stopped != null) {
+            return stopped;
+        }
+        long start = System.nanoTime();
+        boolean drained = false;
         try {
-            if (!service.drain(config.drainTimeout())) {
+            drained = service.drain(config.drainTimeout());
+            if (!drained) {
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "requests still queued after {0} s of draining; stopping anyway",
@@ -76,5 +91,12 @@ public final class Worker implements AutoCloseable {
         server.close();
         service.close();
         vertx.close().toCompletionStage().toCompletableFuture().join();
+        stopped = new StopReport(drained, Duration.ofNanos(System.nanoTime() - start));
+        return stopped;
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }

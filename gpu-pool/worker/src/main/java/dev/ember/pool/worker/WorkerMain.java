@@ -58,7 +58,10 @@ public final class WorkerMain implements Callable<Integer> {
                         ? eventLoops
                         : Math.max(1, Runtime.getRuntime().availableProcessors()));
         Worker worker = Worker.start(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "ember-shutdown"));
+        // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(() -> System.err.println("ember worker: " + worker.stop()), "ember-shutdown"));
         System.out.println(READY_LINE + worker.port());
         System.out.flush();
         return 0;

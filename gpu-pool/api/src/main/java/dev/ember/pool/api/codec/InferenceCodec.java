@@ -111,7 +111,7 @@ public final class InferenceCodec {
                 JsonToken value = p.nextToken();
                 switch (field) {
                     case "model_name" -> model = TensorObjectReader.readText(p, "model_name");
-                    case "model_version" -> version = TensorObjectReader.readText(p, "model_version");
+                    case "model_version" -> version = readVersion(p); // some servers send an integer
                     case "id" -> id = TensorObjectReader.readText(p, "id");
                     case "parameters" -> parameters = TensorObjectReader.readParameters(p);
                     case "outputs" -> outputs = readTensors(p, "output");

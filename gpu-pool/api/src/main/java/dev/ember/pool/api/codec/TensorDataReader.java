@@ -22,21 +22,22 @@ final class TensorDataReader {
     private final DataType type;
     private final ByteSink sink;
 
-    private TensorDataReader(String tensor, DataType type, int capacityHint) {
+    private TensorDataReader(String tensor, DataType type, long expectedBytes) {
         this.tensor = tensor;
         this.type = type;
-        this.sink = new ByteSink(capacityHint);
+        this.sink = new ByteSink(expectedBytes);
     }
 
     /**
      * Reads the array the parser is positioned on (START_ARRAY) and leaves it on the matching
      * END_ARRAY; {@code tensor} names it in messages, e.g. {@code input 'x'} or {@code output #0}.
+     * {@code expectedBytes} is the size the shape claims, or -1 if unknown.
      */
-    static ByteSink read(JsonParser p, String tensor, DataType type, int capacityHint) throws IOException {
+    static ByteSink read(JsonParser p, String tensor, DataType type, long expectedBytes) throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
             throw InferenceException.badInput("data of " + tensor + " must be a JSON array");
         }
-        TensorDataReader reader = new TensorDataReader(tensor, type, capacityHint);
+        TensorDataReader reader = new TensorDataReader(tensor, type, expectedBytes);
         reader.readArray(p);
         return reader.sink;
     }

@@ -18,9 +18,6 @@ import java.util.Map;
 
 /** Reads the JSON objects shared by requests and responses: tensors, parameters, shapes. */
 final class TensorObjectReader {
-    /** Preallocation cap: a shape may claim more than the body holds; grow past this only as data arrives. */
-    private static final long MAX_PREALLOCATION = 16L << 20;
-
     private TensorObjectReader() {}
 
     /** A tensor as parsed from JSON, before any binary data is attached. */
@@ -44,7 +41,7 @@ final class TensorObjectReader {
                 case "parameters" -> parameters = readParameters(p);
                 case "data" -> {
                     if (type != null && shape != null) {
-                        data = TensorDataReader.read(p, label(role, name, index), type, capacity(type, shape))
+                        data = TensorDataReader.read(p, label(role, name, index), type, expectedBytes(type, shape))
                                 .toBuffer();
                     } else { // datatype or shape comes after data: keep the tokens until we know
                         early = TokenBuffer.asCopyOfValue(p);
@@ -69,7 +66,7 @@ final class TensorObjectReader {
         if (early != null) {
             try (JsonParser buffered = early.asParser()) {
                 buffered.nextToken();
-                data = TensorDataReader.read(buffered, label(role, name, index), type, capacity(type, shape))
+                data = TensorDataReader.read(buffered, label(role, name, index), type, expectedBytes(type, shape))
                         .toBuffer();
             }
         }
@@ -157,18 +154,16 @@ final class TensorObjectReader {
         }
     }
 
-    private static int capacity(DataType type, Shape shape) {
-        if (!shape.isConcrete()) {
-            return 64;
+    /** The data size the shape claims, or -1 if it cannot say (BYTES, a -1 dimension, overflow). */
+    private static long expectedBytes(DataType type, Shape shape) {
+        if (!type.isFixedSize() || !shape.isConcrete()) {
+            return -1;
         }
-        long perElement = type.isFixedSize() ? type.byteSize() : 16;
-        long elements;
         try {
-            elements = shape.elementCount();
-        } catch (InferenceException e) {
-            return 64;
+            return Math.multiplyExact(shape.elementCount(), type.byteSize());
+        } catch (InferenceException | ArithmeticException e) {
+            return -1;
         }
-        return (int) Math.min(MAX_PREALLOCATION, elements * perElement);
     }
 
     private static String label(String role, String name, int index) {

@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
  * gpu_required: false          # true: fail instead of falling back to CPU
  * intra_op_threads: 0          # 0 = ONNX Runtime's default
  * inter_op_threads: 0
+ * allow_spinning: false        # true: idle ORT threads spin (faster handoff, burns shared cores)
  * optimization_level: all      # disable | basic | extended | all
  * version_policy: latest       # or all
  * default_priority: realtime
@@ -102,6 +103,7 @@ public final class ModelConfigReader {
             Boolean gpuRequired,
             Integer intraOpThreads,
             Integer interOpThreads,
+            Boolean allowSpinning,
             String optimizationLevel,
             String versionPolicy,
             String defaultPriority,
@@ -122,6 +124,7 @@ public final class ModelConfigReader {
                     or(gpuRequired, d.gpuRequired()),
                     or(intraOpThreads, d.intraOpThreads()),
                     or(interOpThreads, d.interOpThreads()),
+                    or(allowSpinning, d.allowSpinning()),
                     optimizationLevel == null
                             ? d.optimizationLevel()
                             : enumOf(ModelConfig.OptimizationLevel.class, "optimization_level", optimizationLevel),

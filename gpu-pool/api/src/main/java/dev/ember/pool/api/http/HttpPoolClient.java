@@ -10,25 +10,31 @@ import dev.ember.pool.api.Protocol;
 import dev.ember.pool.api.Tensor;
 import dev.ember.pool.api.codec.EncodedBody;
 import dev.ember.pool.api.codec.InferenceCodec;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.function.Function;
+import java.util.concurrent.TimeoutException;
 
 /**
- * {@link PoolClient} over HTTP/1.1 to a v2 server (an Ember worker, or any KServe v2 server).
- * Connections are kept alive and reused by the JDK client. Tensor data goes as binary in both
- * directions when large, so neither side formats numbers as text on the hot path.
+ * {@link PoolClient} over HTTP/1.1 to a v2 server (an Ember worker, or any KServe v2 server), on a
+ * Vert.x client: kept-alive pooled connections, no thread per call. Tensor data goes as binary in
+ * both directions when large, so neither side formats numbers as text on the hot path. Futures
+ * complete on the client's event loop: continuations must not block.
  */
 public final class HttpPoolClient implements PoolClient {
 
@@ -37,9 +43,16 @@ public final class HttpPoolClient implements PoolClient {
      * @param requestTimeout the longest wait for an answer when the request names no deadline
      * @param deadlineSlack added to a request's own {@code timeout_ms}, so the server's 504 arrives first
      * @param binaryInputBytes send inputs in binary when they hold at least this many bytes
+     * @param maxConnections connections kept to the server
+     * @param maxWaiting calls waiting for a free connection before new ones fail at once (bounded)
      */
     public record Options(
-            Duration connectTimeout, Duration requestTimeout, Duration deadlineSlack, int binaryInputBytes) {
+            Duration connectTimeout,
+            Duration requestTimeout,
+            Duration deadlineSlack,
+            int binaryInputBytes,
+            int maxConnections,
+            int maxWaiting) {
         public static final Options DEFAULTS =
                 new Options(Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(2), 1024);
 
@@ -47,11 +60,29 @@ public final class HttpPoolClient implements PoolClient {
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(requestTimeout, "requestTimeout");
             Objects.requireNonNull(deadlineSlack, "deadlineSlack");
+            if (connectTimeout.isNegative()
+                    || connectTimeout.isZero()
+                    || requestTimeout.isNegative()
+                    || requestTimeout.isZero()
+                    || deadlineSlack.isNegative()) {
+                throw new IllegalArgumentException("timeouts must be positive");
+            }
+            if (binaryInputBytes < 0 || maxConnections < 1 || maxWaiting < 0) {
+                throw new IllegalArgumentException(
+                        "binaryInputBytes and maxWaiting must be ≥ 0 and maxConnections ≥ 1");
+            }
+        }
+
+        public Options(Duration connectTimeout, Duration requestTimeout, Duration deadlineSlack, int binaryInputBytes) {
+            this(connectTimeout, requestTimeout, deadlineSlack, binaryInputBytes, 64, 8192);
         }
     }
 
     private final URI base;
+    private final String basePath;
     private final Options options;
+    private final Vertx vertx;
+    private final boolean ownsVertx;
     private final HttpClient http;
     private final InferenceCodec codec = new InferenceCodec();
 
@@ -59,14 +90,35 @@ public final class HttpPoolClient implements PoolClient {
         this(base, Options.DEFAULTS);
     }
 
+    /** A client with its own one-thread Vert.x instance, released by {@link #close}. */
     public HttpPoolClient(URI base, Options options) {
+        this(Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)), true, base, options);
+    }
+
+    /** A client on a Vert.x instance the caller owns (in Quarkus, the application's). */
+    public HttpPoolClient(Vertx vertx, URI base, Options options) {
+        this(vertx, false, base, options);
+    }
+
+    private HttpPoolClient(Vertx vertx, boolean ownsVertx, URI base, Options options) {
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
+        this.basePath =
+                this.base.getRawPath() == null || this.base.getRawPath().isEmpty() ? "/" : this.base.getRawPath();
         this.options = options;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(options.connectTimeout())
-                .build();
+        this.vertx = vertx;
+        this.ownsVertx = ownsVertx;
+        int port = this.base.getPort() > 0 ? this.base.getPort() : ("https".equals(this.base.getScheme()) ? 443 : 80);
+        HttpClientOptions clientOptions = new HttpClientOptions()
+                .setDefaultHost(this.base.getHost())
+                .setDefaultPort(port)
+                .setSsl("https".equals(this.base.getScheme()))
+                .setKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setConnectTimeout((int) options.connectTimeout().toMillis());
+        PoolOptions poolOptions =
+                new PoolOptions().setHttp1MaxSize(options.maxConnections()).setMaxWaitQueueSize(options.maxWaiting());
+        this.http = vertx.createHttpClient(clientOptions, poolOptions);
     }
 
     public URI base() {
@@ -89,18 +141,21 @@ public final class HttpPoolClient implements PoolClient {
         }
         InferenceRequest wire = request.withParameters(request.parameters().with(Protocol.BINARY_DATA_OUTPUT, true));
         EncodedBody body = codec.encodeRequest(wire, inputBytes >= options.binaryInputBytes());
-        HttpRequest.Builder r = HttpRequest.newBuilder(modelUri(model, version, "/infer"))
-                .timeout(timeoutFor(request))
-                .header("Content-Type", body.contentType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes()));
+        RequestOptions r = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setURI(modelPath(model, version, "/infer"))
+                .setTimeout(timeoutFor(request).toMillis())
+                .putHeader("Content-Type", body.contentType());
         if (body.binary()) {
-            r.header(Protocol.HEADER_CONTENT_LENGTH, Integer.toString(body.jsonLength()));
+            r.putHeader(Protocol.HEADER_CONTENT_LENGTH, Integer.toString(body.jsonLength()));
         }
-        return send(r.build(), response -> {
-            Optional<String> header = response.headers().firstValue(Protocol.HEADER_CONTENT_LENGTH);
+        return send(r, Buffer.buffer(body.bytes()), (response, bytes) -> {
+            if (response.statusCode() != 200) {
+                throw errorOf(response, bytes);
+            }
+            String header = response.getHeader(Protocol.HEADER_CONTENT_LENGTH);
             try {
-                return codec.decodeResponse(
-                        response.body(), header.map(HttpPoolClient::parseLength).orElse(-1));
+                return codec.decodeResponse(bytes, header == null ? -1 : parseLength(header));
             } catch (InferenceException e) {
                 throw malformedReply("response", e);
             }
@@ -109,13 +164,12 @@ public final class HttpPoolClient implements PoolClient {
 
     @Override
     public CompletableFuture<ModelMetadata> metadata(String model, String version) {
-        HttpRequest r = HttpRequest.newBuilder(modelUri(model, version, ""))
-                .timeout(options.requestTimeout())
-                .GET()
-                .build();
-        return send(r, response -> {
+        return send(get(modelPath(model, version, "")), null, (response, bytes) -> {
+            if (response.statusCode() != 200) {
+                throw errorOf(response, bytes);
+            }
             try {
-                return codec.decodeMetadata(response.body());
+                return codec.decodeMetadata(bytes);
             } catch (InferenceException e) {
                 throw malformedReply("model metadata", e);
             }
@@ -124,43 +178,56 @@ public final class HttpPoolClient implements PoolClient {
 
     @Override
     public CompletableFuture<Boolean> ready(String model, String version) {
-        HttpRequest r = HttpRequest.newBuilder(modelUri(model, version, "/ready"))
-                .timeout(options.requestTimeout())
-                .GET()
-                .build();
-        return http.sendAsync(r, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
-            if (error != null) {
-                throw failure(error);
-            }
+        return send(get(modelPath(model, version, "/ready")), null, (response, bytes) -> {
             if (response.statusCode() == 200 || response.statusCode() == 503) {
                 return response.statusCode() == 200;
             }
-            throw errorOf(response);
+            throw errorOf(response, bytes);
         });
     }
 
-    private <T> CompletableFuture<T> send(HttpRequest request, Function<HttpResponse<byte[]>, T> onSuccess) {
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
-            if (error != null) {
-                throw failure(error);
-            }
-            if (response.statusCode() != 200) {
-                throw errorOf(response);
-            }
-            return onSuccess.apply(response);
-        });
+    /** Closes the connections, and the Vert.x instance if this client created it. */
+    @Override
+    public void close() {
+        http.close();
+        if (ownsVertx) {
+            vertx.close();
+        }
     }
 
-    private InferenceException errorOf(HttpResponse<byte[]> response) {
-        Optional<Duration> retryAfter = response.headers()
-                .firstValue("Retry-After")
+    private interface ResponseReader<T> {
+        T read(HttpClientResponse response, byte[] body);
+    }
+
+    private <T> CompletableFuture<T> send(RequestOptions request, Buffer body, ResponseReader<T> reader) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        http.request(request)
+                .compose(r -> body == null ? r.send() : r.send(body))
+                .compose(response -> response.body().map(b -> reader.read(response, b.getBytes())))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        result.complete(ar.result());
+                    } else {
+                        result.completeExceptionally(failure(ar.cause()));
+                    }
+                });
+        return result;
+    }
+
+    private RequestOptions get(String path) {
+        return new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setURI(path)
+                .setTimeout(options.requestTimeout().toMillis());
+    }
+
+    private InferenceException errorOf(HttpClientResponse response, byte[] body) {
+        Duration retryAfter = Optional.ofNullable(response.getHeader("Retry-After"))
                 .flatMap(HttpPoolClient::parseSeconds)
-                .map(Duration::ofSeconds);
+                .map(Duration::ofSeconds)
+                .orElse(null);
         return new InferenceException(
-                StatusCodes.reasonOf(response.statusCode()),
-                codec.decodeError(response.body()),
-                retryAfter.orElse(null),
-                null);
+                StatusCodes.reasonOf(response.statusCode()), codec.decodeError(body), retryAfter, null);
     }
 
     /** The pool's answer, not the caller's request, is at fault: never report that as BAD_INPUT. */
@@ -169,18 +236,29 @@ public final class HttpPoolClient implements PoolClient {
                 Reason.MODEL_ERROR, "pool at " + base + " sent a malformed " + what + ": " + e.getMessage());
     }
 
-    private InferenceException failure(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    private InferenceException failure(Throwable cause) {
         if (cause instanceof InferenceException e) {
             return e;
         }
-        if (cause instanceof HttpTimeoutException) {
+        if (cause instanceof java.net.ConnectException) { // refused, or no connection within connectTimeout
+            return new InferenceException(
+                    Reason.UNAVAILABLE, "pool at " + base + " is unreachable: " + cause.getMessage(), null, cause);
+        }
+        if (cause instanceof TimeoutException) {
             return new InferenceException(
                     Reason.DEADLINE_EXCEEDED, "pool at " + base + " did not answer in time", null, cause);
         }
-        if (cause instanceof IOException) {
+        if (cause instanceof ConnectionPoolTooBusyException) {
             return new InferenceException(
-                    Reason.UNAVAILABLE, "pool at " + base + " is unreachable: " + cause, null, cause);
+                    Reason.OVERLOADED,
+                    "more than " + options.maxWaiting() + " calls are waiting for a connection to " + base,
+                    Duration.ofSeconds(1),
+                    cause);
+        }
+        if (cause instanceof IOException || cause instanceof io.vertx.core.VertxException) {
+            // includes a connection closed before the answer (the worker died): safe to retry elsewhere
+            return new InferenceException(
+                    Reason.UNAVAILABLE, "pool at " + base + " failed the call: " + cause.getMessage(), null, cause);
         }
         return new InferenceException(Reason.MODEL_ERROR, "call to pool at " + base + " failed: " + cause, null, cause);
     }
@@ -194,12 +272,12 @@ public final class HttpPoolClient implements PoolClient {
         return ms.map(t -> Duration.ofMillis(t).plus(options.deadlineSlack())).orElse(options.requestTimeout());
     }
 
-    private URI modelUri(String model, String version, String suffix) {
-        StringBuilder path = new StringBuilder("v2/models/").append(encode(model));
+    private String modelPath(String model, String version, String suffix) {
+        StringBuilder path = new StringBuilder(basePath).append("v2/models/").append(encode(model));
         if (version != null) {
             path.append("/versions/").append(encode(version));
         }
-        return base.resolve(path.append(suffix).toString());
+        return path.append(suffix).toString();
     }
 
     private static String encode(String segment) {

@@ -42,7 +42,7 @@ public final class RequestValidator {
                         + " " + declared.shape() + "); " + m + " takes " + names(model));
             }
         }
-        if (batchable) {
+        if (batchable && model.batchable()) { // the flag cannot make a scalar input batchable
             checkBatch(request);
         }
         Set<String> outputs = new HashSet<>();

@@ -128,6 +128,25 @@ class InferenceCodecTest {
         }
 
         @Test
+        void largeTensorsRoundTripExactly() {
+            float[] floats = new float[100_000];
+            String[] words = new String[10_000];
+            for (int i = 0; i < floats.length; i++) {
+                floats[i] = (float) Math.sin(i) * i;
+            }
+            for (int i = 0; i < words.length; i++) {
+                words[i] = "word-" + i + "-ü";
+            }
+            InferenceRequest request = InferenceRequest.of(
+                    Tensor.ofFloats("f", new long[] {1000, 100}, floats),
+                    Tensor.ofStrings("s", new long[] {words.length}, words));
+            InferenceRequest decoded =
+                    codec.decodeRequest(codec.encodeRequest(request, false).bytes(), -1);
+            assertThat(decoded).isEqualTo(request);
+            assertThat(decoded.input("f").orElseThrow().byteSize()).isEqualTo(400_000);
+        }
+
+        @Test
         void uint64AboveLongMaxDecodes() {
             Tensor t = decodeOne("UINT64", "[2]", "[18446744073709551615, 9223372036854775808]");
             assertThat(t.data().getLong(0)).isEqualTo(-1L);
@@ -532,6 +551,28 @@ class InferenceCodecTest {
             assertThat(badInput(() -> codec.decodeRequest(body, body.length / 2))
                             .getMessage())
                     .contains("malformed JSON");
+        }
+
+        @Test
+        void hugeShapesWithLittleDataCostLittleMemory() {
+            // Forty 16 MiB claims in a 2 KiB body: rejected on the element count, not after gigabytes of buffers.
+            StringBuilder inputs = new StringBuilder();
+            for (int i = 0; i < 40; i++) {
+                inputs.append(i == 0 ? "" : ",")
+                        .append("{\"name\": \"x")
+                        .append(i)
+                        .append("\", \"datatype\": \"FP32\", \"shape\": [4194304], \"data\": []}");
+            }
+            byte[] body = utf8("{\"inputs\": [" + inputs + "]}");
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            assertThat(badInput(() -> codec.decodeRequest(body, -1)).getMessage())
+                    .contains("'x0'", "[4194304]", "0 bytes of data");
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertThat(allocated)
+                    .as("bytes allocated to decode %s bytes", body.length)
+                    .isLessThan(32L << 20);
         }
 
         private String badInputFor(String tensorObject) {

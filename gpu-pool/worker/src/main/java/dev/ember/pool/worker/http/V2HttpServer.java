@@ -18,7 +18,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +62,7 @@ public final class V2HttpServer implements AutoCloseable {
     /** Binds and returns the port actually bound (useful with port 0). */
     public int start(String host, int port) {
         Router router = Router.router(vertx);
-        router.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+        BoundedBody body = new BoundedBody(maxBodyBytes);
         router.get("/v2").handler(this::serverMetadata);
         router.get("/v2/health/live")
                 .handler(ctx -> ctx.response().setStatusCode(200).end());
@@ -75,8 +74,8 @@ public final class V2HttpServer implements AutoCloseable {
         router.get("/v2/models/:model/versions/:version").handler(this::metadata);
         router.get("/v2/models/:model/ready").handler(this::modelReady);
         router.get("/v2/models/:model/versions/:version/ready").handler(this::modelReady);
-        router.post("/v2/models/:model/infer").handler(this::infer);
-        router.post("/v2/models/:model/versions/:version/infer").handler(this::infer);
+        router.post("/v2/models/:model/infer").handler(body).handler(this::infer);
+        router.post("/v2/models/:model/versions/:version/infer").handler(body).handler(this::infer);
         router.route("/v2/repository/index").handler(this::index);
         router.get("/metrics")
                 .handler(ctx -> ctx.response()
@@ -103,6 +102,7 @@ public final class V2HttpServer implements AutoCloseable {
                 .setHost(host)
                 .setPort(port)
                 .setTcpNoDelay(true)
+                .setHandle100ContinueAutomatically(true) // curl sends Expect: 100-continue past 1 KiB
                 .setCompressionSupported(false)
                 .setMaxInitialLineLength(8192);
         server = join(vertx.createHttpServer(options)
@@ -133,8 +133,7 @@ public final class V2HttpServer implements AutoCloseable {
     private void infer(RoutingContext ctx) {
         String model = ctx.pathParam("model");
         String version = ctx.pathParam("version");
-        byte[] body =
-                ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        byte[] body = BoundedBody.of(ctx);
         Context context = vertx.getOrCreateContext();
         HttpServerResponse response = ctx.response();
         inFlight.incrementAndGet();

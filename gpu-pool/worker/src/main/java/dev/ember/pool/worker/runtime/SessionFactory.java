@@ -75,6 +75,9 @@ final class SessionFactory {
             if (config.interOpThreads() > 0) {
                 options.setInterOpNumThreads(config.interOpThreads());
             }
+            String spin = config.allowSpinning() ? "1" : "0";
+            options.addConfigEntry("session.intra_op.allow_spinning", spin);
+            options.addConfigEntry("session.inter_op.allow_spinning", spin);
             if (device.isGpu()) {
                 options.addCUDA(device.index());
             }

@@ -333,6 +333,15 @@ class WorkerIT {
     }
 
     @Test
+    void aBodyLabelledAsAFormIsStillReadAsAV2Body() {
+        // curl -d sends application/x-www-form-urlencoded; 8 rows make a body past 8 KiB.
+        HttpResponse<String> r =
+                http.post("/v2/models/mlp-tiny/infer", mlpJson(8), "Content-Type", "application/x-www-form-urlencoded");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"shape\":[8,8]");
+    }
+
+    @Test
     void badHeadersAre400() {
         HttpResponse<String> timeout =
                 http.post("/v2/models/mlp-tiny/infer", mlpJson(1), Protocol.HEADER_TIMEOUT_MS, "soon");

@@ -1,0 +1,89 @@
+package dev.ember.bench;
+
+import dev.ember.pool.api.InferenceRequest;
+import dev.ember.pool.api.Parameters;
+import dev.ember.pool.api.Protocol;
+import dev.ember.pool.api.codec.EncodedBody;
+import dev.ember.pool.api.codec.InferenceCodec;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A lean load generator, like wrk: the request is encoded once (binary tensors both ways) and
+ * replayed; answers are checked for status 200 and read, not decoded. It measures the server, not
+ * a client's codec, while sharing the machine's cores with it.
+ */
+final class HttpLoad implements AutoCloseable {
+    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    private final HttpClient http;
+    private final URI base;
+
+    HttpLoad(URI base, int connections) {
+        this.base = base;
+        this.http = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setDefaultHost(base.getHost())
+                        .setDefaultPort(base.getPort())
+                        .setKeepAlive(true)
+                        .setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(connections));
+    }
+
+    /** A call that POSTs {@code request} to {@code path}, pre-encoded. */
+    Call post(String path, InferenceRequest request) {
+        EncodedBody body = new InferenceCodec()
+                .encodeRequest(request.withParameters(Parameters.of(Protocol.BINARY_DATA_OUTPUT, true)), true);
+        Buffer bytes = Buffer.buffer(body.bytes());
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setURI(path)
+                .putHeader("Content-Type", body.contentType())
+                .putHeader(Protocol.HEADER_CONTENT_LENGTH, Integer.toString(body.jsonLength()))
+                .setTimeout(60_000);
+        return () -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            http.request(options)
+                    .compose(r -> r.send(bytes))
+                    .compose(response -> response.body()
+                            .compose(b -> response.statusCode() == 200
+                                    ? Future.succeededFuture()
+                                    : Future.failedFuture(response.statusCode() + " " + b)))
+                    .onComplete(ar -> {
+                        if (ar.succeeded()) {
+                            done.complete(null);
+                        } else {
+                            done.completeExceptionally(ar.cause());
+                        }
+                    });
+            return done;
+        };
+    }
+
+    /** One request-answer exchange. */
+    interface Call {
+        CompletableFuture<?> send();
+    }
+
+    ClosedLoopLoad.Result run(Call call, int clients, Duration warmup, Duration measure) throws InterruptedException {
+        return ClosedLoopLoad.run(clients, warmup, measure, call::send);
+    }
+
+    URI base() {
+        return base;
+    }
+
+    @Override
+    public void close() {
+        vertx.close();
+    }
+}

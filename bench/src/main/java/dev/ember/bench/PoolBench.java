@@ -1,0 +1,188 @@
+package dev.ember.bench;
+
+import dev.ember.models.TinyModels;
+import dev.ember.pool.api.InferenceRequest;
+import dev.ember.pool.api.Tensor;
+import dev.ember.pool.worker.WorkerProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ember bench pool}: for each model, in one run on one machine, (a) raw ONNX Runtime at its
+ * best batch size, (b) a worker process over HTTP with batching and C closed-loop clients, (c) the
+ * same worker and clients with batching off. Prints {@code pool.<model>.ratio_vs_raw} (b/a) and
+ * {@code pool.<model>.batching_gain} (b/c) among its lines.
+ */
+@Command(name = "pool", description = "Worker throughput against raw ONNX Runtime, batching on and off.")
+final class PoolBench implements Callable<Integer> {
+
+    /** A model under test: where it is, its input, and how the worker should batch it. */
+    record Case(
+            String name,
+            Path modelFile,
+            String input,
+            long[] rowShape,
+            List<Integer> rawBatchSizes,
+            int clients,
+            String batchingConfig) {}
+
+    @Option(
+            names = "--models",
+            defaultValue = "models",
+            description = "Model repository holding mlp-tiny and ppocr-det")
+    Path models;
+
+    @Option(
+            names = "--seconds",
+            defaultValue = "10",
+            description = "Measured seconds per phase (default ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--only", description = "Run only this model (mlp-tiny, mlp-wide or ppocr-det)")
+    String only;
+
+    @Override
+    public Integer call() throws Exception {
+        Report.value("machine.cpus", Runtime.getRuntime().availableProcessors());
+        Report.value("machine.java", System.getProperty("java.version"));
+        for (Case c : cases()) {
+            if (only == null || only.equals(c.name())) {
+                run(c);
+            }
+        }
+        return 0;
+    }
+
+    private List<Case> cases() throws IOException {
+        return List.of(
+                // The checked-in test MLP: ~10 µs per call, far less than one HTTP exchange costs.
+                new Case(
+                        "mlp-tiny",
+                        models.resolve("mlp-tiny/1/model.onnx"),
+                        "input",
+                        new long[] {1, 64},
+                        List.of(1, 8, 32, 64),
+                        32,
+                        shippedConfig("mlp-tiny")),
+                // A memory-bound MLP (5.2 M weights, 20 MB): one row costs nearly as much as 32,
+                // the case dynamic batching exists for. Written here, not checked in.
+                new Case(
+                        "mlp-wide",
+                        wideMlp(),
+                        "input",
+                        new long[] {1, 512},
+                        List.of(1, 8, 32),
+                        32,
+                        // Batches of 16 with 32 clients: one batch computes while the next fills.
+                        "max_batch_size: 16\nmax_queue_delay_ms: 2\n"),
+                // Its shipped config is tuned for CPU: see models/fetch.
+                new Case(
+                        "ppocr-det",
+                        models.resolve("ppocr-det/1/model.onnx"),
+                        "x",
+                        new long[] {1, 3, 160, 160},
+                        List.of(1, 2, 4, 8),
+                        16,
+                        shippedConfig("ppocr-det")));
+    }
+
+    /** Batching on means the model's own config.yaml, as users run it. */
+    private String shippedConfig(String model) throws IOException {
+        Path file = models.resolve(model).resolve("config.yaml");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException(file + " is missing; run models/fetch first");
+        }
+        return Files.readString(file);
+    }
+
+    private static Path wideMlp() throws IOException {
+        Path dir = Files.createTempDirectory("ember-bench-mlp-wide");
+        return TinyModels.write(TinyModels.mlp("mlp-wide", new int[] {512, 2048, 2048, 16}, 7), dir);
+    }
+
+    private void run(Case c) throws Exception {
+        if (!Files.isRegularFile(c.modelFile())) {
+            throw new IllegalStateException(c.modelFile() + " is missing; run models/fetch first");
+        }
+        String key = "pool." + c.name() + ".";
+        Duration warm = Duration.ofSeconds(2);
+        Duration measure = Duration.ofSeconds(seconds);
+
+        double best = 0;
+        int bestBatch = 0;
+        for (int batch : c.rawBatchSizes()) {
+            Report.note(c.name() + ": raw ONNX Runtime at batch " + batch);
+            double rows = RawOrtThroughput.rowsPerSecond(
+                    c.modelFile(), c.input(), c.rowShape(), batch, 0, Duration.ofSeconds(1), Duration.ofSeconds(3));
+            Report.value(key + "raw_batch" + batch + "_rows_per_s", rows);
+            if (rows > best) {
+                best = rows;
+                bestBatch = batch;
+            }
+        }
+        Report.value(key + "raw_best_batch", bestBatch);
+        Report.value(key + "raw_rows_per_s", best);
+
+        Path repo = Files.createTempDirectory("ember-bench-pool");
+        install(repo, c.name() + "-batched", c.modelFile(), c.batchingConfig());
+        install(
+                repo,
+                c.name() + "-unbatched",
+                c.modelFile(),
+                c.batchingConfig().replaceAll("max_batch_size: \\d+", "max_batch_size: 0"));
+        try (WorkerProcess worker =
+                        WorkerProcess.start(repo, List.of("-Xmx2g"), List.of(), Duration.ofSeconds(60), false);
+                HttpLoad load = new HttpLoad(worker.uri(), c.clients())) {
+            InferenceRequest request = InferenceRequest.of(input(c));
+            HttpLoad.Call batched = load.post("/v2/models/" + c.name() + "-batched/infer", request);
+            HttpLoad.Call unbatched = load.post("/v2/models/" + c.name() + "-unbatched/infer", request);
+            // JIT and ONNX Runtime's per-shape memory plans warm on both paths before either is measured.
+            Report.note(c.name() + ": warming the worker");
+            load.run(batched, c.clients(), Duration.ZERO, warm);
+            load.run(unbatched, c.clients(), Duration.ZERO, warm);
+
+            Report.note(c.name() + ": worker, batching on, " + c.clients() + " clients");
+            ClosedLoopLoad.Result on = load.run(batched, c.clients(), warm, measure);
+            report(key + "batched", on);
+
+            Report.note(c.name() + ": worker, batching off, " + c.clients() + " clients");
+            ClosedLoopLoad.Result off = load.run(unbatched, c.clients(), warm, measure);
+            report(key + "unbatched", off);
+
+            Report.value(key + "clients", c.clients());
+            Report.value(key + "ratio_vs_raw", on.throughput() / best);
+            Report.value(key + "batching_gain", on.throughput() / off.throughput());
+        }
+    }
+
+    private static void report(String prefix, ClosedLoopLoad.Result r) {
+        Report.value(prefix + "_rps", r.throughput());
+        Report.value(prefix + "_p50_ms", r.p50Ms());
+        Report.value(prefix + "_p99_ms", r.p99Ms());
+        Report.value(prefix + "_failed", r.failed());
+    }
+
+    private static Tensor input(Case c) {
+        int n = 1;
+        for (long d : c.rowShape()) {
+            n *= (int) d;
+        }
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (i % 251) / 251f;
+        }
+        return Tensor.ofFloats(c.input(), c.rowShape(), v);
+    }
+
+    private static void install(Path repo, String name, Path model, String config) throws IOException {
+        Path dir = Files.createDirectories(repo.resolve(name).resolve("1"));
+        Files.copy(model, dir.resolve("model.onnx"));
+        Files.writeString(repo.resolve(name).resolve("config.yaml"), config);
+    }
+}

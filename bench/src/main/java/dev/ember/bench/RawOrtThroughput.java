@@ -1,0 +1,64 @@
+package dev.ember.bench;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The ceiling: ONNX Runtime's own {@code session.run} in a loop on one thread, on a prebuilt
+ * direct input, at a fixed batch size. Nothing Ember adds is in this path.
+ */
+final class RawOrtThroughput {
+    private RawOrtThroughput() {}
+
+    /** Rows per second at {@code batch}. */
+    static double rowsPerSecond(
+            Path model, String input, long[] rowShape, int batch, int intraOpThreads, Duration warmup, Duration measure)
+            throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (intraOpThreads > 0) {
+                options.setIntraOpNumThreads(intraOpThreads);
+            }
+            try (OrtSession session = env.createSession(model.toString(), options)) {
+                long[] shape = rowShape.clone();
+                shape[0] = batch;
+                long elements = 1;
+                for (long d : shape) {
+                    elements *= d;
+                }
+                ByteBuffer data = ByteBuffer.allocateDirect((int) elements * 4).order(ByteOrder.nativeOrder());
+                for (int i = 0; i < elements; i++) {
+                    data.putFloat(i * 4, (i % 251) / 251f);
+                }
+                try (OnnxTensor tensor = OnnxTensor.createTensor(env, data, shape, OnnxJavaType.FLOAT)) {
+                    Map<String, OnnxTensor> inputs = Map.of(input, tensor);
+                    runFor(session, inputs, warmup);
+                    long start = System.nanoTime();
+                    long runs = runFor(session, inputs, measure);
+                    return runs * batch / ((System.nanoTime() - start) / 1e9);
+                }
+            }
+        }
+    }
+
+    private static long runFor(OrtSession session, Map<String, OnnxTensor> inputs, Duration d) throws OrtException {
+        long until = System.nanoTime() + d.toNanos();
+        long runs = 0;
+        do {
+            try (OrtSession.Result r = session.run(inputs)) {
+                ((OnnxTensor) r.get(0)).getByteBuffer(); // copy the output out, as any server must
+            }
+            runs++;
+        } while (System.nanoTime() < until);
+        return runs;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.ember.pool.worker;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A worker running as a child JVM, started from this JVM's classpath. {@link #start} returns once
+ * the worker printed {@link WorkerMain#READY_LINE} (models loaded, port bound). {@link #stop} sends
+ * SIGTERM, which drains the worker's queues before it exits. The child's output is kept (last 200
+ * lines) for diagnostics and echoed with a prefix when {@code echo} is set.
+ */
+public final class WorkerProcess implements AutoCloseable {
+    private static final int KEPT_LINES = 200;
+
+    private final Process process;
+    private final int port;
+    private final Deque<String> output;
+    private final Thread pump;
+
+    private WorkerProcess(Process process, int port, Deque<String> output, Thread pump) {
+        this.process = process;
+        this.port = port;
+        this.output = output;
+        this.pump = pump;
+    }
+
+    /**
+     * @param jvmOptions options for the child JVM (heap, -XX flags)
+     * @param workerArgs arguments after {@code --models DIR --port 0 --host 127.0.0.1}
+     */
+    public static WorkerProcess start(
+            Path models, List<String> jvmOptions, List<String> workerArgs, Duration startTimeout, boolean echo) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(WorkerMain.class.getName());
+        command.addAll(List.of("--models", models.toString(), "--port", "0", "--host", "127.0.0.1"));
+        command.addAll(workerArgs);
+        Process process;
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start a worker JVM", e);
+        }
+        Deque<String> output = new ArrayDeque<>();
+        CompletableFuture<Integer> ready = new CompletableFuture<>();
+        Thread reader = new Thread(() -> pump(process, output, ready, echo), "ember-worker-output-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            int port = ready.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return new WorkerProcess(process, port, output, reader);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            process.destroyForcibly();
+            throw new IllegalStateException("worker did not become ready within " + startTimeout + "; its output:\n"
+                    + String.join("\n", snapshot(output)));
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting a worker", e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI uri() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public List<String> output() {
+        return snapshot(output);
+    }
+
+    /** SIGTERM, then wait up to {@code timeout} for the drain to finish; kill if it does not. Returns the exit code. */
+    public int stop(Duration timeout) {
+        // Process.destroy() would also close our end of its output, losing what it prints while draining.
+        process.toHandle().destroy();
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+            pump.join(2000); // the last lines it printed
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            return -1;
+        }
+    }
+
+    /** SIGKILL: the worker dies at once, as in a crash. */
+    public void kill() {
+        process.destroyForcibly();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            stop(Duration.ofSeconds(30));
+        }
+    }
+
+    private static void pump(Process process, Deque<String> output, CompletableFuture<Integer> ready, boolean echo) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (echo) {
+                    System.err.println("[worker " + process.pid() + "] " + line);
+                }
+                synchronized (output) {
+                    output.addLast(line);
+                    if (output.size() > KEPT_LINES) {
+                        output.removeFirst();
+                    }
+                }
+                if (line.startsWith(WorkerMain.READY_LINE)) {
+                    ready.complete(Integer.parseInt(
+                            line.substring(WorkerMain.READY_LINE.length()).trim()));
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone; its exit is reported through ready or waitFor
+        } finally {
+            ready.completeExceptionally(new IllegalStateException("worker exited with " + exitCode(process)));
+        }
+    }
+
+    private static String exitCode(Process p) {
+        try {
+            return Integer.toString(p.waitFor());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    private static List<String> snapshot(Deque<String> output) {
+        synchronized (output) {
+            return List.copyOf(output);
+        }
+    }
+}
