@@ -15,6 +15,12 @@ public final class InferenceException extends RuntimeException {
     public enum Reason {
         /** The request is malformed or does not fit the model. */
         BAD_INPUT,
+        /** No valid API key. */
+        UNAUTHENTICATED,
+        /** The key is valid but may not do this. */
+        FORBIDDEN,
+        /** The tenant sent more than its plan allows; try again after {@link #retryAfter()}. */
+        RATE_LIMITED,
         /** Unknown model or version. */
         NOT_FOUND,
         /** A queue is full; try again after {@link #retryAfter()}. */

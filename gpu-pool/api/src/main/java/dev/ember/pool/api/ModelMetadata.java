@@ -4,13 +4,18 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
-/** The answer of {@code GET /v2/models/{name}[/versions/{v}]}. */
+/**
+ * The answer of {@code GET /v2/models/{name}[/versions/{v}]}. {@code parameters} is an Ember
+ * extension that other v2 clients ignore: the model's serving policy ({@link
+ * dev.ember.pool.api.config.ModelPolicy}).
+ */
 public record ModelMetadata(
         String name,
         List<String> versions,
         String platform,
         List<TensorMetadata> inputs,
-        List<TensorMetadata> outputs) {
+        List<TensorMetadata> outputs,
+        Parameters parameters) {
 
     public static final String PLATFORM = "onnxruntime_onnx";
 
@@ -19,6 +24,20 @@ public record ModelMetadata(
         versions = List.copyOf(versions);
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
+        parameters = parameters == null ? Parameters.EMPTY : parameters;
+    }
+
+    public ModelMetadata(
+            String name,
+            List<String> versions,
+            String platform,
+            List<TensorMetadata> inputs,
+            List<TensorMetadata> outputs) {
+        this(name, versions, platform, inputs, outputs, Parameters.EMPTY);
+    }
+
+    public ModelMetadata withParameters(Parameters newParameters) {
+        return new ModelMetadata(name, versions, platform, inputs, outputs, newParameters);
     }
 
     public Optional<TensorMetadata> input(String inputName) {

@@ -1,5 +1,6 @@
 package dev.ember.pool.api;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,6 +18,9 @@ public interface PoolClient extends AutoCloseable {
 
     /** True if the model (version) can take requests now. */
     CompletableFuture<Boolean> ready(String model, String version);
+
+    /** Every model version the pool serves, and whether it is ready. */
+    CompletableFuture<List<ModelStatus>> models();
 
     @Override
     default void close() {}

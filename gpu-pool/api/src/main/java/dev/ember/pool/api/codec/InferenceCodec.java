@@ -14,6 +14,7 @@ import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.ModelMetadata;
+import dev.ember.pool.api.ModelStatus;
 import dev.ember.pool.api.Parameters;
 import dev.ember.pool.api.Protocol;
 import dev.ember.pool.api.RequestedOutput;
@@ -218,6 +219,7 @@ public final class InferenceCodec {
                     }
                     writeTensorMetadata(g, "inputs", metadata.inputs());
                     writeTensorMetadata(g, "outputs", metadata.outputs());
+                    writeParameters(g, metadata.parameters());
                     g.writeEndObject();
                 })
                 .bytes();
@@ -232,6 +234,7 @@ public final class InferenceCodec {
             List<String> versions = List.of();
             List<TensorMetadata> inputs = List.of();
             List<TensorMetadata> outputs = List.of();
+            Parameters parameters = Parameters.EMPTY;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
@@ -242,6 +245,7 @@ public final class InferenceCodec {
                     case "versions" -> versions = readVersions(p);
                     case "inputs" -> inputs = readTensorMetadata(p, "input");
                     case "outputs" -> outputs = readTensorMetadata(p, "output");
+                    case "parameters" -> parameters = TensorObjectReader.readParameters(p);
                     default -> {
                         if (value.isStructStart()) {
                             p.skipChildren();
@@ -253,7 +257,61 @@ public final class InferenceCodec {
             if (name == null) {
                 throw InferenceException.badInput("model metadata has no name");
             }
-            return new ModelMetadata(name, versions, platform, inputs, outputs);
+            return new ModelMetadata(name, versions, platform, inputs, outputs, parameters);
+        } catch (JsonProcessingException e) {
+            throw malformed(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The repository index: {@code [{"name": ..., "version": ..., "state": "READY" | "UNAVAILABLE"}]}. */
+    public byte[] encodeIndex(List<ModelStatus> models) {
+        return write(name -> false, List.of(), g -> {
+                    g.writeStartArray();
+                    for (ModelStatus m : models) {
+                        g.writeStartObject();
+                        g.writeStringField("name", m.name());
+                        if (m.version() != null) {
+                            g.writeStringField("version", m.version());
+                        }
+                        g.writeStringField("state", m.ready() ? "READY" : "UNAVAILABLE");
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                })
+                .bytes();
+    }
+
+    public List<ModelStatus> decodeIndex(byte[] body) {
+        try (JsonParser p = json.createParser(body)) {
+            p.nextToken();
+            TensorObjectReader.expect(p, JsonToken.START_ARRAY, "the repository index must be a JSON array");
+            List<ModelStatus> models = new ArrayList<>();
+            while (p.nextToken() == JsonToken.START_OBJECT) {
+                String name = null;
+                String version = null;
+                String state = null;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken value = p.nextToken();
+                    switch (field) {
+                        case "name" -> name = TensorObjectReader.readText(p, "name");
+                        case "version" -> version = readVersion(p);
+                        case "state" -> state = TensorObjectReader.readText(p, "state");
+                        default -> {
+                            if (value.isStructStart()) {
+                                p.skipChildren();
+                            }
+                        }
+                    }
+                }
+                if (name == null) {
+                    throw InferenceException.badInput("repository index entry #" + models.size() + " has no name");
+                }
+                models.add(new ModelStatus(name, version, "READY".equals(state)));
+            }
+            return models;
         } catch (JsonProcessingException e) {
             throw malformed(e);
         } catch (IOException e) {

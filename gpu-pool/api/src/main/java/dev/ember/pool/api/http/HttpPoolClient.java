@@ -5,6 +5,7 @@ import dev.ember.pool.api.InferenceException.Reason;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.ModelMetadata;
+import dev.ember.pool.api.ModelStatus;
 import dev.ember.pool.api.PoolClient;
 import dev.ember.pool.api.Protocol;
 import dev.ember.pool.api.Tensor;
@@ -25,6 +26,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -183,6 +185,21 @@ public final class HttpPoolClient implements PoolClient {
                 return response.statusCode() == 200;
             }
             throw errorOf(response, bytes);
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<ModelStatus>> models() {
+        RequestOptions r = get(basePath + "v2/repository/index").setMethod(HttpMethod.POST);
+        return send(r, Buffer.buffer(), (response, bytes) -> {
+            if (response.statusCode() != 200) {
+                throw errorOf(response, bytes);
+            }
+            try {
+                return codec.decodeIndex(bytes);
+            } catch (InferenceException e) {
+                throw malformedReply("repository index", e);
+            }
         });
     }
 

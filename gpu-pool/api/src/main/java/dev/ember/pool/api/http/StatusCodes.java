@@ -9,6 +9,9 @@ public final class StatusCodes {
     public static int of(Reason reason) {
         return switch (reason) {
             case BAD_INPUT -> 400;
+            case UNAUTHENTICATED -> 401;
+            case FORBIDDEN -> 403;
+            case RATE_LIMITED -> 429;
             case NOT_FOUND -> 404;
             case OVERLOADED -> 429;
             case MODEL_ERROR, DEVICE_ERROR -> 500;
@@ -19,6 +22,8 @@ public final class StatusCodes {
 
     public static Reason reasonOf(int status) {
         return switch (status) {
+            case 401 -> Reason.UNAUTHENTICATED;
+            case 403 -> Reason.FORBIDDEN;
             case 404 -> Reason.NOT_FOUND;
             case 408, 504 -> Reason.DEADLINE_EXCEEDED;
             case 429 -> Reason.OVERLOADED;

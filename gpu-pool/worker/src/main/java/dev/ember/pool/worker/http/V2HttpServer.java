@@ -1,6 +1,5 @@
 package dev.ember.pool.worker.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.PriorityClass;
@@ -19,7 +18,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -41,7 +39,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class V2HttpServer implements AutoCloseable {
     private static final int DECODE_OFF_LOOP_BYTES = 256 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Vertx vertx;
     private final InferenceService service;
@@ -103,6 +100,7 @@ public final class V2HttpServer implements AutoCloseable {
                 .setPort(port)
                 .setTcpNoDelay(true)
                 .setHandle100ContinueAutomatically(true) // curl sends Expect: 100-continue past 1 KiB
+                .setHttp2ClearTextEnabled(false) // HTTP/1.1 only: a client's h2c upgrade attempt is ignored
                 .setCompressionSupported(false)
                 .setMaxInitialLineLength(8192);
         server = join(vertx.createHttpServer(options)
@@ -204,15 +202,9 @@ public final class V2HttpServer implements AutoCloseable {
     }
 
     private void index(RoutingContext ctx) {
-        List<Map<String, String>> rows = service.index().stream()
-                .map(s ->
-                        Map.of("name", s.name(), "version", s.version(), "state", s.ready() ? "READY" : "UNAVAILABLE"))
-                .toList();
-        try {
-            ctx.response().putHeader("Content-Type", "application/json").end(JSON.writeValueAsString(rows));
-        } catch (Exception e) {
-            errors.send(ctx.response(), e);
-        }
+        ctx.response()
+                .putHeader("Content-Type", "application/json")
+                .end(Buffer.buffer(codec.encodeIndex(service.index())));
     }
 
     private void serverMetadata(RoutingContext ctx) {

@@ -4,6 +4,8 @@ import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.ModelMetadata;
+import dev.ember.pool.api.ModelStatus;
+import dev.ember.pool.api.config.ModelPolicy;
 import dev.ember.pool.worker.batching.DeadlineScheduler;
 import dev.ember.pool.worker.metrics.WorkerMetrics;
 import dev.ember.pool.worker.repository.ModelLocation;
@@ -33,9 +35,6 @@ public final class InferenceService implements AutoCloseable {
         DRAINING,
         STOPPED
     }
-
-    /** A row of the repository index. */
-    public record ModelStatus(String name, String version, boolean ready) {}
 
     private final ModelRepository repository;
     private final WorkerMetrics metrics;
@@ -101,7 +100,13 @@ public final class InferenceService implements AutoCloseable {
         ModelMetadata m = served.metadata();
         List<String> versions =
                 models.get(model).keySet().stream().map(String::valueOf).toList();
-        return new ModelMetadata(m.name(), versions, m.platform(), m.inputs(), m.outputs());
+        return new ModelMetadata(
+                m.name(),
+                versions,
+                m.platform(),
+                m.inputs(),
+                m.outputs(),
+                ModelPolicy.of(served.config(), served.batched()).toParameters());
     }
 
     /** True if the model version is loaded and the worker takes requests. */

@@ -1,0 +1,234 @@
+package dev.ember.functions.core;
+
+import dev.ember.functions.core.cache.CacheKey;
+import dev.ember.functions.core.cache.CachedEntry;
+import dev.ember.functions.core.cache.Coalescer;
+import dev.ember.functions.core.cache.ResponseCache;
+import dev.ember.functions.core.resilience.ResilientPool;
+import dev.ember.functions.core.tenancy.Authenticator;
+import dev.ember.functions.core.tenancy.RateLimiter;
+import dev.ember.functions.core.tenancy.Tenant;
+import dev.ember.pool.api.InferenceException;
+import dev.ember.pool.api.InferenceException.Reason;
+import dev.ember.pool.api.InferenceRequest;
+import dev.ember.pool.api.InferenceResponse;
+import dev.ember.pool.api.ModelStatus;
+import dev.ember.pool.api.Parameters;
+import dev.ember.pool.api.PoolClient;
+import dev.ember.pool.api.PriorityClass;
+import dev.ember.pool.api.Protocol;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The functions' whole request path, framework-free: authenticate → rate-limit → look up the
+ * model → validate → cache → coalesce → pool → fill → respond, and when the pool cannot answer,
+ * the degradation ladder: a configured fallback model, then a stale cached answer, then 503 with
+ * Retry-After. Never a hang (every wait is bounded), never a stack trace (failures are {@link
+ * InferenceException}s with a reason the edge maps to a status). Build one per process with
+ * {@link GatewayAssembly}.
+ */
+public final class InferenceGateway implements AutoCloseable {
+    private final PoolClient pool;
+    private final ResilientPool resilientPool;
+    private final ModelCatalog catalog;
+    private final RequestGuard guard;
+    private final ResponseCache cache;
+    private final Coalescer coalescer;
+    private final Authenticator authenticator;
+    private final RateLimiter rateLimiter;
+    private final GatewayMetrics metrics;
+    private final Clock clock;
+    private final AutoCloseable resources;
+
+    InferenceGateway(
+            PoolClient pool,
+            ResilientPool resilientPool,
+            ModelCatalog catalog,
+            RequestGuard guard,
+            ResponseCache cache,
+            Coalescer coalescer,
+            Authenticator authenticator,
+            RateLimiter rateLimiter,
+            GatewayMetrics metrics,
+            Clock clock,
+            AutoCloseable resources) {
+        this.pool = pool;
+        this.resilientPool = resilientPool;
+        this.catalog = catalog;
+        this.guard = guard;
+        this.cache = cache;
+        this.coalescer = coalescer;
+        this.authenticator = authenticator;
+        this.rateLimiter = rateLimiter;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.resources = resources;
+    }
+
+    /**
+     * Answers one {@code infer} call. The response's parameters say how: {@code ember.cache}
+     * (hit|miss|coalesced|stale), {@code ember.model_version}, {@code ember.queue_ms}, {@code
+     * ember.compute_ms}, and {@code ember.fallback} when a fallback model answered.
+     */
+    public CompletableFuture<InferenceResponse> infer(GatewayRequest call) {
+        long start = System.nanoTime();
+        CompletableFuture<InferenceResponse> answer;
+        try {
+            String model = guard.requireModel(call.model());
+            Tenant tenant = authenticator.authenticate(call.optionalApiKey());
+            if (!tenant.mayUse(model)) {
+                throw new InferenceException(
+                        Reason.FORBIDDEN, "tenant '" + tenant.id() + "' may not use model '" + model + "'");
+            }
+            answer = rateLimiter
+                    .acquire(tenant)
+                    .thenCompose(admitted -> catalog.get(model, call.version()))
+                    .thenCompose(info -> serve(tenant, info, call.request()));
+        } catch (InferenceException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        return answer.whenComplete((r, e) -> {
+            long took = System.nanoTime() - start;
+            if (e != null) {
+                metrics.failed(e, took);
+            } else {
+                metrics.answered(outcomeOf(r), took);
+            }
+        });
+    }
+
+    /** The models the pool serves and whether each is ready. */
+    public CompletableFuture<List<ModelStatus>> models() {
+        return pool.models();
+    }
+
+    public CircuitBreaker.State circuitState() {
+        return resilientPool.state();
+    }
+
+    private CompletableFuture<InferenceResponse> serve(Tenant tenant, ModelInfo info, InferenceRequest request) {
+        guard.validate(request, info);
+        InferenceRequest forwarded = withCappedPriority(request, tenant);
+        if (!info.policy().cacheable()) {
+            return resilientPool
+                    .infer(info.name(), info.resolvedVersion(), forwarded)
+                    .thenApply(r -> respond(request, r, CacheOutcome.MISS))
+                    .exceptionallyCompose(e -> degrade(e, info, forwarded, request, Optional.empty()));
+        }
+        CacheKey key = CacheKey.of(info.name(), info.resolvedVersion(), request);
+        return cache.get(key).thenCompose(entry -> {
+            if (entry.isPresent() && entry.get().freshAt(clock.instant())) {
+                return CompletableFuture.completedFuture(
+                        respond(request, entry.get().response(), CacheOutcome.HIT));
+            }
+            return coalescer
+                    .answer(
+                            key,
+                            info.policy().cache(),
+                            () -> resilientPool.infer(info.name(), info.resolvedVersion(), forwarded))
+                    .thenApply(a -> respond(request, a.response(), a.outcome()))
+                    .exceptionallyCompose(e -> degrade(e, info, forwarded, request, entry));
+        });
+    }
+
+    /**
+     * The ladder, for failures that say the pool cannot answer now (not for bad input): a
+     * fallback model, then the stale entry, then 503 with when to retry.
+     */
+    private CompletableFuture<InferenceResponse> degrade(
+            Throwable failure,
+            ModelInfo info,
+            InferenceRequest forwarded,
+            InferenceRequest original,
+            Optional<CachedEntry> stale) {
+        InferenceException f = InferenceException.find(failure)
+                .orElseGet(() ->
+                        new InferenceException(Reason.MODEL_ERROR, "pool call failed: " + failure, null, failure));
+        if (!degradable(f)) {
+            return CompletableFuture.failedFuture(f);
+        }
+        Optional<String> fallback = info.policy().optionalFallback().filter(m -> !m.equals(info.name()));
+        if (fallback.isPresent()) {
+            String model = fallback.get();
+            return resilientPool
+                    .infer(model, null, forwarded)
+                    .thenApply(r -> {
+                        metrics.fallbackUsed(model);
+                        return respond(original, r, CacheOutcome.MISS);
+                    })
+                    .exceptionallyCompose(e -> staleOrUnavailable(f, info, original, stale));
+        }
+        return staleOrUnavailable(f, info, original, stale);
+    }
+
+    private CompletableFuture<InferenceResponse> staleOrUnavailable(
+            InferenceException f, ModelInfo info, InferenceRequest original, Optional<CachedEntry> stale) {
+        if (stale.isPresent()) {
+            return CompletableFuture.completedFuture(
+                    respond(original, stale.get().response(), CacheOutcome.STALE));
+        }
+        Duration retryAfter = f.retryAfter().orElse(Duration.ofSeconds(1));
+        return CompletableFuture.failedFuture(new InferenceException(
+                Reason.UNAVAILABLE,
+                "model '" + info.name() + "' cannot answer now and no earlier answer is cached (" + f.getMessage()
+                        + "); retry in " + Math.max(1, retryAfter.toSeconds()) + " s",
+                retryAfter,
+                null));
+    }
+
+    private static boolean degradable(InferenceException e) {
+        return switch (e.reason()) {
+            case UNAVAILABLE, DEADLINE_EXCEEDED, OVERLOADED, DEVICE_ERROR -> true;
+            default -> false;
+        };
+    }
+
+    private static InferenceRequest withCappedPriority(InferenceRequest request, Tenant tenant) {
+        PriorityClass requested = request.parameters()
+                .string(Protocol.PRIORITY)
+                .map(PriorityClass::fromWire)
+                .orElse(PriorityClass.REALTIME);
+        PriorityClass granted = tenant.plan().cap(requested);
+        return request.withParameters(request.parameters().with(Protocol.PRIORITY, granted.wireName()));
+    }
+
+    private static InferenceResponse respond(InferenceRequest request, InferenceResponse r, CacheOutcome outcome) {
+        boolean computedNow = outcome == CacheOutcome.MISS || outcome == CacheOutcome.COALESCED;
+        Parameters p = Parameters.EMPTY
+                .with(CacheOutcome.PARAMETER, outcome.wireName())
+                .with("ember.model_version", r.modelVersion() == null ? "" : r.modelVersion())
+                .with(Protocol.QUEUE_MS, computedNow ? number(r, Protocol.QUEUE_MS) : 0.0)
+                .with(Protocol.COMPUTE_MS, computedNow ? number(r, Protocol.COMPUTE_MS) : 0.0);
+        return new InferenceResponse(r.modelName(), r.modelVersion(), request.id(), p, r.outputs());
+    }
+
+    private static double number(InferenceResponse r, String key) {
+        Object v = r.parameters().values().get(key);
+        return v instanceof Number n ? n.doubleValue() : 0.0;
+    }
+
+    private static CacheOutcome outcomeOf(InferenceResponse r) {
+        Object v = r.parameters().values().get(CacheOutcome.PARAMETER);
+        for (CacheOutcome o : CacheOutcome.values()) {
+            if (o.wireName().equals(v)) {
+                return o;
+            }
+        }
+        return CacheOutcome.MISS;
+    }
+
+    @Override
+    public void close() {
+        try {
+            resources.close();
+        } catch (Exception e) {
+            System.getLogger(InferenceGateway.class.getName())
+                    .log(System.Logger.Level.WARNING, "closing the gateway failed: {0}", e.toString());
+        }
+    }
+}

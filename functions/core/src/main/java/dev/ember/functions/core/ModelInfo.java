@@ -1,0 +1,39 @@
+package dev.ember.functions.core;
+
+import dev.ember.pool.api.ModelMetadata;
+import dev.ember.pool.api.config.ModelPolicy;
+import java.util.Objects;
+
+/**
+ * What the gateway knows of a model version: its signature, its serving policy, and the version a
+ * request without one resolves to (part of every cache key, so a new version never serves an old
+ * version's answers).
+ */
+public record ModelInfo(ModelMetadata metadata, ModelPolicy policy, String resolvedVersion) {
+    public ModelInfo {
+        Objects.requireNonNull(metadata, "metadata");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(resolvedVersion, "resolvedVersion");
+    }
+
+    public static ModelInfo of(ModelMetadata metadata, String requestedVersion) {
+        String resolved = requestedVersion != null
+                ? requestedVersion
+                : metadata.versions().stream()
+                        .max((a, b) -> compareVersions(a, b))
+                        .orElse("1");
+        return new ModelInfo(metadata, ModelPolicy.from(metadata.parameters()), resolved);
+    }
+
+    public String name() {
+        return metadata.name();
+    }
+
+    private static int compareVersions(String a, String b) {
+        try {
+            return Long.compare(Long.parseLong(a), Long.parseLong(b));
+        } catch (NumberFormatException e) {
+            return a.compareTo(b);
+        }
+    }
+}

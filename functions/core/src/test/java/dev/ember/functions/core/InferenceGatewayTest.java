@@ -1,0 +1,303 @@
+package dev.ember.functions.core;
+
+import static dev.ember.functions.core.FakePool.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ember.functions.core.tenancy.Authenticator;
+import dev.ember.functions.core.tenancy.Plan;
+import dev.ember.functions.core.tenancy.RateLimiter;
+import dev.ember.functions.core.tenancy.Tenant;
+import dev.ember.pool.api.InferenceException;
+import dev.ember.pool.api.InferenceException.Reason;
+import dev.ember.pool.api.InferenceRequest;
+import dev.ember.pool.api.InferenceResponse;
+import dev.ember.pool.api.Parameters;
+import dev.ember.pool.api.PriorityClass;
+import dev.ember.pool.api.Protocol;
+import dev.ember.pool.api.Tensor;
+import dev.ember.pool.api.codec.InferenceCodec;
+import dev.ember.pool.api.config.CachePolicy;
+import dev.ember.pool.api.config.ModelPolicy;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class InferenceGatewayTest {
+    private final FakePool pool = new FakePool().model("doubler");
+    private final MutableClock clock = new MutableClock();
+    private InferenceGateway gateway = gateway(Authenticator.OFF, RateLimiter.NONE, GatewayConfig.DEFAULTS);
+
+    @AfterEach
+    void close() {
+        gateway.close();
+    }
+
+    private InferenceGateway gateway(Authenticator auth, RateLimiter limiter, GatewayConfig config) {
+        return GatewayAssembly.builder()
+                .pool(pool)
+                .authenticator(auth)
+                .rateLimiter(limiter)
+                .config(config)
+                .clock(clock)
+                .build();
+    }
+
+    private InferenceResponse infer(String model, InferenceRequest request) throws Exception {
+        return gateway.infer(new GatewayRequest(null, model, null, request)).get(5, TimeUnit.SECONDS);
+    }
+
+    private static String cacheOutcome(InferenceResponse r) {
+        return (String) r.parameters().values().get(CacheOutcome.PARAMETER);
+    }
+
+    @Test
+    void aRepeatedRequestIsAnsweredFromTheCacheWithoutThePool() throws Exception {
+        InferenceResponse first = infer("doubler", request(1, 2));
+        InferenceResponse second = infer("doubler", request(1, 2));
+
+        assertThat(cacheOutcome(first)).isEqualTo("miss");
+        assertThat(cacheOutcome(second)).isEqualTo("hit");
+        assertThat(second.output("y").orElseThrow().toFloats()).containsExactly(2f, 4f);
+        assertThat(second.parameters().values()).containsEntry(Protocol.COMPUTE_MS, 0.0);
+        assertThat(first.parameters().values()).containsEntry(Protocol.COMPUTE_MS, 1.5);
+        assertThat(first.parameters().values()).containsEntry("ember.model_version", "1");
+        assertThat(pool.calls("doubler")).isEqualTo(1);
+    }
+
+    @Test
+    void theSameTensorsWrittenDifferentlyShareOneCacheEntry() throws Exception {
+        InferenceCodec codec = new InferenceCodec();
+        InferenceRequest ints = codec.decodeRequest(bytes("""
+                {"inputs": [{"name": "x", "shape": [2, 2], "datatype": "FP32", "data": [[1, 2], [3, 4]]}]}"""), -1);
+        InferenceRequest floats = codec.decodeRequest(bytes("""
+                {"inputs": [{"name": "x", "datatype": "FP32", "data": [1.0, 2.0, 3.0, 4.0], "shape": [2, 2]}],
+                 "outputs": [{"name": "y", "parameters": {"binary_data": true}}]}"""), -1);
+        infer("doubler", ints);
+        InferenceResponse second = infer("doubler", floats.withOutputs(List.of()));
+        assertThat(cacheOutcome(second)).isEqualTo("hit");
+        assertThat(pool.calls("doubler")).isEqualTo(1);
+    }
+
+    @Test
+    void oneHundredIdenticalConcurrentMissesMakeOnePoolCall() throws Exception {
+        CompletableFuture<Void> release = pool.hold();
+        List<CompletableFuture<InferenceResponse>> calls = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            calls.add(gateway.infer(new GatewayRequest(null, "doubler", null, request(7, 8))));
+        }
+        release.complete(null);
+        Map<String, Long> outcomes = new java.util.HashMap<>();
+        for (CompletableFuture<InferenceResponse> c : calls) {
+            InferenceResponse r = c.get(5, TimeUnit.SECONDS);
+            assertThat(r.output("y").orElseThrow().toFloats()).containsExactly(14f, 16f);
+            outcomes.merge(cacheOutcome(r), 1L, Long::sum);
+        }
+        assertThat(pool.calls("doubler")).isEqualTo(1);
+        assertThat(outcomes).containsEntry("miss", 1L).containsEntry("coalesced", 99L);
+    }
+
+    @Test
+    void aNonDeterministicModelIsNeitherCachedNorCoalesced() throws Exception {
+        pool.model("sampler", new ModelPolicy(false, CachePolicy.DEFAULT, null, 8));
+        infer("sampler", request(1, 2));
+        InferenceResponse again = infer("sampler", request(1, 2));
+        assertThat(cacheOutcome(again)).isEqualTo("miss");
+        assertThat(pool.calls("sampler")).isEqualTo(2);
+    }
+
+    @Test
+    void failuresAreNeverCached() throws Exception {
+        pool.failWith("doubler", () -> new InferenceException(Reason.MODEL_ERROR, "model failed"));
+        assertThat(reasonOf(gateway.infer(new GatewayRequest(null, "doubler", null, request(1, 1)))))
+                .isEqualTo(Reason.MODEL_ERROR);
+        pool.heal("doubler");
+        assertThat(cacheOutcome(infer("doubler", request(1, 1)))).isEqualTo("miss");
+    }
+
+    @Test
+    void whenThePoolCannotAnswerAStaleAnswerIsServedAndSaysSo() throws Exception {
+        pool.model("short", new ModelPolicy(true, FakePool.cache(Duration.ofSeconds(1), Duration.ofHours(1)), null, 8));
+        infer("short", request(3, 4));
+        clock.advance(Duration.ofSeconds(5)); // no longer fresh
+        pool.failWith("short", () -> InferenceException.unavailable("pool is down"));
+
+        InferenceResponse stale = infer("short", request(3, 4));
+
+        assertThat(cacheOutcome(stale)).isEqualTo("stale");
+        assertThat(stale.output("y").orElseThrow().toFloats()).containsExactly(6f, 8f);
+    }
+
+    @Test
+    void withNothingCachedTheAnswerIs503WithRetryAfterNotAHang() throws Exception {
+        pool.failWith("doubler", () -> InferenceException.overloaded("queue full", Duration.ofSeconds(4)));
+        CompletableFuture<InferenceResponse> f =
+                gateway.infer(new GatewayRequest(null, "doubler", null, request(5, 5)));
+        InferenceException e = failureOf(f);
+        assertThat(e.reason()).isEqualTo(Reason.UNAVAILABLE);
+        assertThat(e.retryAfter()).contains(Duration.ofSeconds(4));
+        assertThat(e.getMessage()).contains("no earlier answer is cached").contains("queue full");
+    }
+
+    @Test
+    void aConfiguredFallbackModelAnswersBeforeAnyStaleEntry() throws Exception {
+        pool.model("big", new ModelPolicy(true, FakePool.cache(Duration.ofSeconds(1), Duration.ofHours(1)), "small", 8))
+                .model("small");
+        infer("big", request(1, 1));
+        clock.advance(Duration.ofSeconds(5));
+        pool.failWith("big", () -> new InferenceException(Reason.DEVICE_ERROR, "GPU lost"));
+
+        InferenceResponse r = infer("big", request(1, 1));
+
+        assertThat(cacheOutcome(r)).isEqualTo("miss");
+        assertThat(r.modelName()).isEqualTo("small");
+        assertThat(pool.calls("small")).isEqualTo(1);
+    }
+
+    @Test
+    void badInputIsReportedAsSuchEvenWhenAStaleAnswerExists() throws Exception {
+        pool.model("short", new ModelPolicy(true, FakePool.cache(Duration.ofSeconds(1), Duration.ofHours(1)), null, 8));
+        infer("short", request(1, 1));
+        clock.advance(Duration.ofSeconds(5));
+        pool.failWith("short", () -> InferenceException.badInput("the worker rejects this"));
+        assertThat(failureOf(gateway.infer(new GatewayRequest(null, "short", null, request(1, 1))))
+                        .reason())
+                .isEqualTo(Reason.BAD_INPUT);
+    }
+
+    @Test
+    void requestsAreValidatedAgainstTheSignatureBeforeThePoolIsCalled() {
+        InferenceRequest wrong = InferenceRequest.of(Tensor.ofFloats("z", new long[] {1, 2}, 1, 2));
+        InferenceRequest tooMany = request(new float[2 * 9]); // 9 rows, max_batch_size 8
+        InferenceException unknownInput = failureOf(gateway.infer(new GatewayRequest(null, "doubler", null, wrong)));
+        InferenceException rows = failureOf(gateway.infer(new GatewayRequest(null, "doubler", null, tooMany)));
+        InferenceException noModel = failureOf(gateway.infer(new GatewayRequest(null, null, null, request(1, 1))));
+        InferenceException unknownModel =
+                failureOf(gateway.infer(new GatewayRequest(null, "nope", null, request(1, 1))));
+
+        assertThat(unknownInput.getMessage()).contains("unknown input 'z'");
+        assertThat(rows.getMessage()).contains("9 rows").contains("at most 8");
+        assertThat(noModel.getMessage()).contains("names no model");
+        assertThat(unknownModel.reason()).isEqualTo(Reason.NOT_FOUND);
+        assertThat(pool.calls("doubler")).isZero();
+    }
+
+    @Test
+    void aTenantsPriorityIsCappedByItsPlan() throws Exception {
+        Tenant free = new Tenant("free-co", new Plan("free", 10, 10, PriorityClass.BATCH), Set.of());
+        gateway.close();
+        gateway = gateway(key -> free, RateLimiter.NONE, GatewayConfig.DEFAULTS);
+        InferenceRequest asksForVip = request(2, 2).withParameters(Parameters.of(Protocol.PRIORITY, "vip"));
+        infer("doubler", asksForVip);
+        assertThat(pool.received().get(0).parameters().string(Protocol.PRIORITY))
+                .contains("batch");
+    }
+
+    @Test
+    void aTenantCanBeForbiddenAModelAndRateLimitedBeforeThePool() {
+        Tenant limited = new Tenant("acme", new Plan("pro", 10, 10, PriorityClass.REALTIME), Set.of("other"));
+        gateway.close();
+        gateway = gateway(
+                key -> limited,
+                tenant -> CompletableFuture.failedFuture(
+                        new InferenceException(Reason.RATE_LIMITED, "over the plan", Duration.ofSeconds(2), null)),
+                GatewayConfig.DEFAULTS);
+        assertThat(failureOf(gateway.infer(new GatewayRequest("k", "doubler", null, request(1, 1))))
+                        .reason())
+                .isEqualTo(Reason.FORBIDDEN);
+        pool.model("other");
+        InferenceException limitedOut = failureOf(gateway.infer(new GatewayRequest("k", "other", null, request(1, 1))));
+        assertThat(limitedOut.reason()).isEqualTo(Reason.RATE_LIMITED);
+        assertThat(limitedOut.retryAfter()).contains(Duration.ofSeconds(2));
+        assertThat(pool.calls("other")).isZero();
+    }
+
+    @Test
+    void theCircuitOpensAfterRepeatedFailuresAndThenFailsFast() throws Exception {
+        gateway.close();
+        gateway = gateway(
+                Authenticator.OFF, RateLimiter.NONE, GatewayConfig.DEFAULTS.withBreaker(50, 4, Duration.ofSeconds(30)));
+        pool.model("sick", new ModelPolicy(false, CachePolicy.DEFAULT, null, 8));
+        pool.failWith("sick", () -> new InferenceException(Reason.DEADLINE_EXCEEDED, "too slow"));
+        for (int i = 0; i < 4; i++) {
+            failureOf(gateway.infer(new GatewayRequest(null, "sick", null, request(i, i))));
+        }
+        int callsWhenOpened = pool.calls("sick");
+
+        InferenceException fast = failureOf(gateway.infer(new GatewayRequest(null, "sick", null, request(9, 9))));
+
+        assertThat(gateway.circuitState().name()).isEqualTo("OPEN");
+        assertThat(fast.reason()).isEqualTo(Reason.UNAVAILABLE);
+        assertThat(fast.getMessage()).contains("circuit open");
+        assertThat(fast.retryAfter()).contains(Duration.ofSeconds(30));
+        assertThat(pool.calls("sick")).isEqualTo(callsWhenOpened);
+    }
+
+    @Test
+    void overloadDoesNotOpenTheCircuit() {
+        gateway.close();
+        gateway = gateway(
+                Authenticator.OFF, RateLimiter.NONE, GatewayConfig.DEFAULTS.withBreaker(50, 4, Duration.ofSeconds(30)));
+        pool.model("busy", new ModelPolicy(false, CachePolicy.DEFAULT, null, 8));
+        pool.failWith("busy", () -> InferenceException.overloaded("queue full", Duration.ofSeconds(1)));
+        for (int i = 0; i < 10; i++) {
+            failureOf(gateway.infer(new GatewayRequest(null, "busy", null, request(i, i))));
+        }
+        assertThat(gateway.circuitState().name()).isEqualTo("CLOSED");
+    }
+
+    @Test
+    void aPoolThatCannotBeReachedIsRetriedAndTheAnswerArrives() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        pool.model("flaky", new ModelPolicy(false, CachePolicy.DEFAULT, null, 8));
+        pool.failWith(
+                "flaky",
+                () -> new InferenceException(
+                        Reason.UNAVAILABLE, "refused", null, new ConnectException("Connection refused")));
+        CompletableFuture<InferenceResponse> f = gateway.infer(new GatewayRequest(null, "flaky", null, request(1, 2)));
+        // The first attempt was refused; the pool comes back before the retry (25 ms later).
+        pool.heal("flaky");
+        assertThat(f.get(5, TimeUnit.SECONDS).output("y").orElseThrow().toFloats())
+                .containsExactly(2f, 4f);
+        assertThat(pool.calls("flaky")).isGreaterThanOrEqualTo(2);
+        attempts.set(pool.calls("flaky"));
+        assertThat(attempts.get()).isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void modelsListsThePools() throws Exception {
+        assertThat(gateway.models().get(5, TimeUnit.SECONDS).stream()
+                        .map(m -> m.name())
+                        .collect(Collectors.toList()))
+                .contains("doubler");
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Reason reasonOf(CompletableFuture<?> f) {
+        return failureOf(f).reason();
+    }
+
+    private static InferenceException failureOf(CompletableFuture<?> f) {
+        try {
+            f.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return InferenceException.find(e).orElseThrow(() -> new AssertionError("untyped failure", e));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("expected a failure");
+    }
+}
