@@ -3,6 +3,7 @@ package dev.ember.functions.core;
 import dev.ember.functions.core.cache.Coalescer;
 import dev.ember.functions.core.cache.FillLock;
 import dev.ember.functions.core.cache.LocalResponseCache;
+import dev.ember.functions.core.cache.NearCache;
 import dev.ember.functions.core.cache.RedisFillLock;
 import dev.ember.functions.core.cache.RedisResponseCache;
 import dev.ember.functions.core.cache.ResponseCache;
@@ -14,6 +15,7 @@ import dev.ember.pool.api.PoolClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,6 +40,7 @@ public final class GatewayAssembly {
     private PoolClient pool;
     private RedisLink redis;
     private long localCacheBytes = 256L << 20;
+    private long nearCacheEntries = 10_000;
     private Authenticator authenticator = Authenticator.OFF;
     private RateLimiter rateLimiter = RateLimiter.NONE;
     private GatewayConfig config = GatewayConfig.DEFAULTS;
@@ -63,6 +66,12 @@ public final class GatewayAssembly {
 
     public GatewayAssembly localCacheBytes(long bytes) {
         this.localCacheBytes = bytes;
+        return this;
+    }
+
+    /** Hot answers kept in-process in front of Redis (0 turns the near tier off). */
+    public GatewayAssembly nearCacheEntries(long entries) {
+        this.nearCacheEntries = entries;
         return this;
     }
 
@@ -99,7 +108,12 @@ public final class GatewayAssembly {
             return t;
         });
         ResponseCache cache = redis != null
-                ? new RedisResponseCache(redis, config.keyPrefix(), clock, registry)
+                ? new NearCache(
+                        new RedisResponseCache(redis, config.keyPrefix(), clock, registry),
+                        nearCacheEntries,
+                        Duration.ofSeconds(30),
+                        clock,
+                        registry)
                 : new LocalResponseCache(localCacheBytes, clock);
         FillLock lock = redis != null ? new RedisFillLock(redis, config.keyPrefix()) : FillLock.SINGLE_PROCESS;
         PoolClient ownedPool = pool;

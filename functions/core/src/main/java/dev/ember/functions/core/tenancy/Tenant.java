@@ -8,7 +8,7 @@ import java.util.Set;
  * models it may call ({@code models} empty: all).
  */
 public record Tenant(String id, Plan plan, Set<String> models) {
-    /** The caller when authentication is off (no keys configured). */
+    /** The caller when authentication is off (no tenants configured). */
     public static final Tenant ANONYMOUS = new Tenant("anonymous", Plan.UNLIMITED, Set.of());
 
     public Tenant {

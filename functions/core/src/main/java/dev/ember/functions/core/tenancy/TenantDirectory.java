@@ -56,10 +56,10 @@ public final class TenantDirectory {
     private static final Pattern HASH = Pattern.compile("sha256:[0-9a-fA-F]{64}");
     // Tenant ids go into Redis keys and metric tags: keep them plain.
     private static final Pattern TENANT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    // A tenant or plan listed twice is an error, not "the last one wins".
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .build())
+    // A tenant or plan listed twice is an error, not "the last one wins". (new YAMLFactory(), not
+    // YAMLFactory.builder(): the builder's factory reads "acme:" with no value as "", not null.)
+    private static final ObjectMapper YAML = new ObjectMapper(
+                    new YAMLFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION))
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);

@@ -129,6 +129,7 @@ class GatewayIT {
         try (InferenceGateway gateway = GatewayAssembly.builder()
                 .pool(new HttpPoolClient(worker.uri()))
                 .redis(RedisLink.open(redis.url(), Duration.ofMillis(200)))
+                .nearCacheEntries(0) // every hit below must come from Redis itself
                 .config(GatewayConfig.DEFAULTS.withKeyPrefix(RedisFixture.uniquePrefix()))
                 .meterRegistry(registry)
                 .build()) {

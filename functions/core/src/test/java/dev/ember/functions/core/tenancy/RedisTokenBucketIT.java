@@ -74,8 +74,8 @@ class RedisTokenBucketIT {
         Thread.sleep(300); // 1.2 tokens
         assertThat(outcome(limiter, acme)).isEmpty();
         // 0.2 left: the next token is 200 ms away, far more than two round trips take.
-        assertThat(outcome(limiter, acme)).hasValueSatisfying(e -> assertThat(e.retryAfter())
-                .contains(Duration.ofSeconds(1)));
+        assertThat(outcome(limiter, acme))
+                .hasValueSatisfying(e -> assertThat(e.retryAfter()).contains(Duration.ofSeconds(1)));
         Thread.sleep(1_000); // 4.2 tokens' worth, but the bucket holds 2
         assertThat(admittedOf(limiter, acme, 5)).isEqualTo(2);
     }
@@ -186,7 +186,9 @@ class RedisTokenBucketIT {
 
         server.stop();
         for (int i = 0; i < 5; i++) {
-            assertThat(outcome(limiter, acme)).as("request %d with Redis down", i).isEmpty();
+            assertThat(outcome(limiter, acme))
+                    .as("request %d with Redis down", i)
+                    .isEmpty();
         }
         assertThat(count("ember.ratelimit.bypassed", "acme")).isEqualTo(5);
 
@@ -265,7 +267,9 @@ class RedisTokenBucketIT {
     private static void awaitTrue(Duration atMost, Condition condition) throws Exception {
         long until = System.nanoTime() + atMost.toNanos();
         while (!condition.holds()) {
-            assertThat(System.nanoTime()).as("condition still false after %s", atMost).isLessThan(until);
+            assertThat(System.nanoTime())
+                    .as("condition still false after %s", atMost)
+                    .isLessThan(until);
             Thread.sleep(50);
         }
     }
