@@ -69,6 +69,37 @@ final class HttpLoad implements AutoCloseable {
         };
     }
 
+    /** A call that POSTs a JSON body as it is. */
+    Call postJson(String path, byte[] json) {
+        return postJson(path, () -> json);
+    }
+
+    /** A call that POSTs a fresh JSON body each time (e.g. unique inputs, to measure misses). */
+    Call postJson(String path, java.util.function.Supplier<byte[]> json) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setURI(path)
+                .putHeader("Content-Type", "application/json")
+                .setTimeout(60_000);
+        return () -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            http.request(options)
+                    .compose(r -> r.send(Buffer.buffer(json.get())))
+                    .compose(response -> response.body()
+                            .compose(b -> response.statusCode() == 200
+                                    ? Future.succeededFuture()
+                                    : Future.failedFuture(response.statusCode() + " " + b)))
+                    .onComplete(ar -> {
+                        if (ar.succeeded()) {
+                            done.complete(null);
+                        } else {
+                            done.completeExceptionally(ar.cause());
+                        }
+                    });
+            return done;
+        };
+    }
+
     /** One request-answer exchange. */
     interface Call {
         CompletableFuture<?> send();

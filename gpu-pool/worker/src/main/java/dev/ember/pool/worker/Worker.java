@@ -1,9 +1,12 @@
 package dev.ember.pool.worker;
 
+import ai.onnxruntime.OrtEnvironment;
 import dev.ember.pool.worker.http.V2HttpServer;
 import dev.ember.pool.worker.metrics.WorkerMetrics;
 import dev.ember.pool.worker.repository.ModelRepository;
+import dev.ember.pool.worker.runtime.OptimizedModelCache;
 import dev.ember.pool.worker.serving.InferenceService;
+import dev.ember.pool.worker.warmup.ColdStart;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.time.Duration;
@@ -21,9 +24,17 @@ public final class Worker implements AutoCloseable {
     private final InferenceService service;
     private final V2HttpServer server;
     private final int port;
+    private final Duration runtimeInit;
     private StopReport stopped;
 
-    private Worker(WorkerConfig config, Vertx vertx, InferenceService service, V2HttpServer server, int port) {
+    private Worker(
+            WorkerConfig config,
+            Vertx vertx,
+            InferenceService service,
+            V2HttpServer server,
+            int port,
+            Duration runtimeInit) {
+        this.runtimeInit = runtimeInit;
         this.config = config;
         this.vertx = vertx;
         this.service = service;
@@ -33,7 +44,22 @@ public final class Worker implements AutoCloseable {
 
     public static Worker start(WorkerConfig config) {
         WorkerMetrics metrics = new WorkerMetrics();
-        InferenceService service = new InferenceService(new ModelRepository(config.models()), metrics).load();
+        // ONNX Runtime's native library is loaded (and unpacked) once per process: the phase a
+        // spare runtime pays ahead of time.
+        long start = System.nanoTime();
+        OrtEnvironment.getEnvironment();
+        Duration runtimeInit = Duration.ofNanos(System.nanoTime() - start);
+        metrics.coldStart(ColdStart.PHASE_RUNTIME_INIT, runtimeInit);
+        InferenceService service = new InferenceService(
+                new ModelRepository(config.models()),
+                metrics,
+                config.cacheDir().map(OptimizedModelCache::new),
+                config.drainTimeout());
+        if (config.spare()) {
+            service.startEmpty();
+        } else {
+            service.load();
+        }
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(config.eventLoops())
                 .setWorkerPoolSize(Math.max(2, config.eventLoops()))
@@ -42,7 +68,7 @@ public final class Worker implements AutoCloseable {
         try {
             V2HttpServer server = new V2HttpServer(vertx, service, metrics, config.maxBodyBytes());
             int port = server.start(config.host(), config.port());
-            return new Worker(config, vertx, service, server, port);
+            return new Worker(config, vertx, service, server, port, runtimeInit);
         } catch (RuntimeException e) {
             vertx.close();
             service.close();
@@ -56,6 +82,11 @@ public final class Worker implements AutoCloseable {
 
     public InferenceService service() {
         return service;
+    }
+
+    /** How long initialising ONNX Runtime took in this process. */
+    public Duration runtimeInit() {
+        return runtimeInit;
     }
 
     /** What a stop did: whether every queued request finished, and how long it took. */

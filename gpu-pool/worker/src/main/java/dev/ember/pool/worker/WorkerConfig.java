@@ -3,6 +3,7 @@ package dev.ember.pool.worker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How a worker process runs.
@@ -13,9 +14,18 @@ import java.util.Objects;
  * @param maxBodyBytes largest request body accepted
  * @param drainTimeout how long shutdown waits for queued requests
  * @param eventLoops HTTP I/O threads
+ * @param cacheDir where ONNX Runtime's optimized models are kept between cold starts (empty: not kept)
+ * @param spare start with no model loaded, ONNX Runtime initialised, waiting to be given one
  */
 public record WorkerConfig(
-        Path models, String host, int port, long maxBodyBytes, Duration drainTimeout, int eventLoops) {
+        Path models,
+        String host,
+        int port,
+        long maxBodyBytes,
+        Duration drainTimeout,
+        int eventLoops,
+        Optional<Path> cacheDir,
+        boolean spare) {
     public static final int DEFAULT_PORT = 8000;
     public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
 
@@ -23,6 +33,7 @@ public record WorkerConfig(
         Objects.requireNonNull(models, "models");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(cacheDir, "cacheDir");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
         }
@@ -34,6 +45,10 @@ public record WorkerConfig(
         }
     }
 
+    public WorkerConfig(Path models, String host, int port, long maxBodyBytes, Duration drainTimeout, int eventLoops) {
+        this(models, host, port, maxBodyBytes, drainTimeout, eventLoops, Optional.empty(), false);
+    }
+
     public static WorkerConfig local(Path models, int port) {
         return new WorkerConfig(
                 models,
@@ -42,5 +57,13 @@ public record WorkerConfig(
                 DEFAULT_MAX_BODY_BYTES,
                 Duration.ofSeconds(30),
                 Math.max(1, Runtime.getRuntime().availableProcessors()));
+    }
+
+    public WorkerConfig withCacheDir(Path dir) {
+        return new WorkerConfig(models, host, port, maxBodyBytes, drainTimeout, eventLoops, Optional.of(dir), spare);
+    }
+
+    public WorkerConfig asSpare() {
+        return new WorkerConfig(models, host, port, maxBodyBytes, drainTimeout, eventLoops, cacheDir, true);
     }
 }

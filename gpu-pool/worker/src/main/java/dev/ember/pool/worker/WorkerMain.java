@@ -1,5 +1,7 @@
 package dev.ember.pool.worker;
 
+import dev.ember.pool.api.ModelStatus;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -13,7 +15,10 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Serve the ONNX models under a repository over the Open Inference Protocol (KServe v2).")
 public final class WorkerMain implements Callable<Integer> {
-    /** Printed once the port is bound and every model is loaded; supervisors wait for it. */
+    /**
+     * Printed once the port is bound and every model is loaded and warm; supervisors wait for it.
+     * Followed by the port and {@code key=value} phase timings.
+     */
     public static final String READY_LINE = "EMBER_WORKER_READY port=";
 
     @Option(
@@ -46,6 +51,17 @@ public final class WorkerMain implements Callable<Integer> {
     @Option(names = "--event-loops", description = "HTTP I/O threads (default: number of CPUs)")
     Integer eventLoops;
 
+    @Option(
+            names = "--cache-dir",
+            description = "Keep ONNX Runtime's optimized models here between cold starts (default: none)")
+    Path cacheDir;
+
+    @Option(
+            names = "--spare",
+            description = "Start with ONNX Runtime ready and no model loaded; load one with "
+                    + "POST /v2/repository/models/{name}/load")
+    boolean spare;
+
     @Override
     public Integer call() {
         WorkerConfig config = new WorkerConfig(
@@ -62,7 +78,18 @@ public final class WorkerMain implements Callable<Integer> {
         Runtime.getRuntime()
                 .addShutdownHook(
                         new Thread(() -> System.err.println("ember worker: " + worker.stop()), "ember-shutdown"));
-        System.out.println(READY_LINE + worker.port());
+        long loadMs = 0;
+        long warmupMs = 0;
+        for (ModelStatus m : worker.service().index()) {
+            var cold = worker.service().resolve(m.name(), m.version()).coldStart();
+            loadMs += cold.modelLoad().toMillis();
+            warmupMs += cold.warmup().toMillis();
+        }
+        // Read by supervisors (WorkerProcess): the port, then phase timings as key=value.
+        System.out.println(READY_LINE + worker.port() + " runtime_init_ms="
+                + worker.runtimeInit().toMillis()
+                + " model_load_ms=" + loadMs + " warmup_ms=" + warmupMs + " jvm_uptime_ms="
+                + ManagementFactory.getRuntimeMXBean().getUptime());
         System.out.flush();
         return 0;
     }

@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,8 +31,13 @@ public final class WorkerProcess implements AutoCloseable {
     private final int port;
     private final Deque<String> output;
     private final Thread pump;
+    private final Duration toReady;
+    private final Map<String, Long> phases;
 
-    private WorkerProcess(Process process, int port, Deque<String> output, Thread pump) {
+    private WorkerProcess(
+            Process process, int port, Deque<String> output, Thread pump, Duration toReady, Map<String, Long> phases) {
+        this.toReady = toReady;
+        this.phases = Map.copyOf(phases);
         this.process = process;
         this.port = port;
         this.output = output;
@@ -58,13 +65,23 @@ public final class WorkerProcess implements AutoCloseable {
             throw new UncheckedIOException("cannot start a worker JVM", e);
         }
         Deque<String> output = new ArrayDeque<>();
-        CompletableFuture<Integer> ready = new CompletableFuture<>();
+        long spawned = System.nanoTime();
+        CompletableFuture<String> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> pump(process, output, ready, echo), "ember-worker-output-" + process.pid());
         reader.setDaemon(true);
         reader.start();
         try {
-            int port = ready.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new WorkerProcess(process, port, output, reader);
+            String[] fields =
+                    ready.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS).split(" ");
+            Map<String, Long> phases = new LinkedHashMap<>();
+            for (int i = 1; i < fields.length; i++) {
+                int eq = fields[i].indexOf('=');
+                if (eq > 0) {
+                    phases.put(fields[i].substring(0, eq), Long.parseLong(fields[i].substring(eq + 1)));
+                }
+            }
+            Duration toReady = Duration.ofNanos(System.nanoTime() - spawned);
+            return new WorkerProcess(process, Integer.parseInt(fields[0]), output, reader, toReady, phases);
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
             process.destroyForcibly();
             throw new IllegalStateException("worker did not become ready within " + startTimeout + "; its output:\n"
@@ -82,6 +99,19 @@ public final class WorkerProcess implements AutoCloseable {
 
     public URI uri() {
         return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** From starting the process to its ready line. */
+    public Duration startupTime() {
+        return toReady;
+    }
+
+    /**
+     * Phase timings the worker reported in its ready line, in ms: {@code runtime_init_ms}, {@code
+     * model_load_ms}, {@code warmup_ms}, {@code jvm_uptime_ms}.
+     */
+    public Map<String, Long> reportedPhases() {
+        return phases;
     }
 
     public long pid() {
@@ -126,7 +156,7 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    private static void pump(Process process, Deque<String> output, CompletableFuture<Integer> ready, boolean echo) {
+    private static void pump(Process process, Deque<String> output, CompletableFuture<String> ready, boolean echo) {
         try (BufferedReader in =
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -141,8 +171,8 @@ public final class WorkerProcess implements AutoCloseable {
                     }
                 }
                 if (line.startsWith(WorkerMain.READY_LINE)) {
-                    ready.complete(Integer.parseInt(
-                            line.substring(WorkerMain.READY_LINE.length()).trim()));
+                    ready.complete(
+                            line.substring(WorkerMain.READY_LINE.length()).trim());
                 }
             }
         } catch (IOException e) {

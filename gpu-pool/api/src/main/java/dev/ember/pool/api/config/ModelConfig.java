@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param defaultPriority the class of a request that names none
  * @param deterministic same input, same output; only deterministic models are cached
  * @param fallback a smaller model to answer with when this one is unavailable, if any
+ * @param canaryPercent when a new version appears, the share of unversioned requests it takes
+ *     until promoted (0: it takes all traffic as soon as it is warm)
  */
 public record ModelConfig(
         int maxBatchSize,
@@ -41,7 +43,8 @@ public record ModelConfig(
         WarmupPolicy warmup,
         CachePolicy cache,
         boolean deterministic,
-        String fallback) {
+        String fallback,
+        int canaryPercent) {
 
     public enum OptimizationLevel {
         DISABLE,
@@ -75,7 +78,8 @@ public record ModelConfig(
             WarmupPolicy.DEFAULT,
             CachePolicy.DEFAULT,
             true,
-            null);
+            null,
+            0);
 
     public ModelConfig {
         Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
@@ -101,6 +105,9 @@ public record ModelConfig(
         }
         if (instances < 1 || instances > 64) {
             throw new IllegalArgumentException("instances must be between 1 and 64, got " + instances);
+        }
+        if (canaryPercent < 0 || canaryPercent > 100) {
+            throw new IllegalArgumentException("canary_percent must be between 0 and 100, got " + canaryPercent);
         }
         if (intraOpThreads < 0 || interOpThreads < 0) {
             throw new IllegalArgumentException("intra_op_threads and inter_op_threads must be ≥ 0 (0 = ORT default)");
@@ -142,7 +149,8 @@ public record ModelConfig(
                 warmup,
                 cache,
                 deterministic,
-                fallback);
+                fallback,
+                canaryPercent);
     }
 
     private static Map<PriorityClass, PriorityPolicy> defaultPriorities() {

@@ -43,9 +43,11 @@ import java.util.stream.Collectors;
  *   async:    {queue_cap: 1024, timeout_ms: 300000}
  *   batch:    {queue_cap: 4096, timeout_ms: 1800000}
  * warmup: {enabled: true, batch_sizes: [1, 8], sample_inputs: sample.json}
+ * warmup: {shapes: {x: [-1, 3, 160, 160]}}   # synthetic inputs; -1 in dim 0 = the batch size
  * cache: {enabled: true, ttl_seconds: 300, stale_ttl_seconds: 3600, max_entry_bytes: 1048576}
  * deterministic: true
  * fallback: smaller-model
+ * canary_percent: 0            # a new version's share of traffic until promoted
  * </pre>
  */
 public final class ModelConfigReader {
@@ -111,7 +113,8 @@ public final class ModelConfigReader {
             RawWarmup warmup,
             RawCache cache,
             Boolean deterministic,
-            String fallback) {
+            String fallback,
+            Integer canaryPercent) {
 
         ModelConfig toConfig() {
             ModelConfig d = ModelConfig.DEFAULTS;
@@ -136,7 +139,8 @@ public final class ModelConfigReader {
                     warmup == null ? d.warmup() : warmup.toPolicy(),
                     cache == null ? d.cache() : cache.toPolicy(),
                     or(deterministic, d.deterministic()),
-                    fallback);
+                    fallback,
+                    or(canaryPercent, d.canaryPercent()));
         }
 
         private Map<PriorityClass, PriorityPolicy> priorityPolicies() {
@@ -158,10 +162,11 @@ public final class ModelConfigReader {
 
     record RawPriority(Integer queueCap, Long timeoutMs) {}
 
-    record RawWarmup(Boolean enabled, List<Integer> batchSizes, String sampleInputs) {
+    record RawWarmup(Boolean enabled, List<Integer> batchSizes, String sampleInputs, Map<String, List<Long>> shapes) {
         WarmupPolicy toPolicy() {
             WarmupPolicy d = WarmupPolicy.DEFAULT;
-            return new WarmupPolicy(or(enabled, d.enabled()), or(batchSizes, d.batchSizes()), sampleInputs);
+            return new WarmupPolicy(
+                    or(enabled, d.enabled()), or(batchSizes, d.batchSizes()), sampleInputs, or(shapes, d.shapes()));
         }
     }
 

@@ -8,7 +8,9 @@ import dev.ember.pool.api.codec.EncodedBody;
 import dev.ember.pool.api.codec.InferenceCodec;
 import dev.ember.pool.worker.metrics.WorkerMetrics;
 import dev.ember.pool.worker.serving.InferenceService;
+import dev.ember.pool.worker.serving.LoadReport;
 import dev.ember.pool.worker.serving.RequestOptions;
+import dev.ember.pool.worker.warmup.ColdStart;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -18,6 +20,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * GET  /v2/models/{m}[/versions/{v}]/ready      200, or 503
  * POST /v2/models/{m}[/versions/{v}]/infer      inference (JSON or binary tensor extension)
  * POST /v2/repository/index                     models and their readiness
+ * POST /v2/repository/models/{m}/load           load or refresh from disk (new versions warmed, then switched)
+ * POST /v2/repository/models/{m}/unload         stop serving (queued requests finish)
+ * POST /v2/repository/models/{m}/promote        a canary takes all traffic (Ember extension)
  * GET  /metrics                                 Prometheus
  * </pre>
  */
@@ -74,6 +80,9 @@ public final class V2HttpServer implements AutoCloseable {
         router.post("/v2/models/:model/infer").handler(body).handler(this::infer);
         router.post("/v2/models/:model/versions/:version/infer").handler(body).handler(this::infer);
         router.route("/v2/repository/index").handler(this::index);
+        router.post("/v2/repository/models/:model/load").handler(ctx -> repository(ctx, "load"));
+        router.post("/v2/repository/models/:model/unload").handler(ctx -> repository(ctx, "unload"));
+        router.post("/v2/repository/models/:model/promote").handler(ctx -> repository(ctx, "promote"));
         router.get("/metrics")
                 .handler(ctx -> ctx.response()
                         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -205,6 +214,51 @@ public final class V2HttpServer implements AutoCloseable {
         ctx.response()
                 .putHeader("Content-Type", "application/json")
                 .end(Buffer.buffer(codec.encodeIndex(service.index())));
+    }
+
+    /** Repository changes load sessions and run warmup: off the event loop, one at a time. */
+    private void repository(RoutingContext ctx, String action) {
+        String model = ctx.pathParam("model");
+        HttpServerResponse response = ctx.response();
+        vertx.<byte[]>executeBlocking(
+                        () -> switch (action) {
+                            case "load" -> loadReport(service.loadModel(model));
+                            case "unload" -> {
+                                service.unloadModel(model);
+                                yield codec.encodeObject(Map.of("model", model, "unloaded", true));
+                            }
+                            default -> {
+                                service.promote(model);
+                                yield codec.encodeObject(Map.of("model", model, "promoted", true));
+                            }
+                        },
+                        true)
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        response.putHeader("Content-Type", "application/json").end(Buffer.buffer(ar.result()));
+                    } else {
+                        errors.send(response, ar.cause());
+                    }
+                });
+    }
+
+    private byte[] loadReport(LoadReport report) {
+        Map<String, Object> flat = new LinkedHashMap<>();
+        flat.put("model", report.model());
+        flat.put("loaded", String.join(",", report.loaded().keySet()));
+        flat.put("retired", String.join(",", report.retired()));
+        long loadMs = 0;
+        long warmupMs = 0;
+        for (ColdStart c : report.loaded().values()) {
+            loadMs += c.modelLoad().toMillis();
+            warmupMs += c.warmup().toMillis();
+        }
+        flat.put("model_load_ms", loadMs);
+        flat.put("warmup_ms", warmupMs);
+        if (report.canary() != null) {
+            flat.put("canary", report.canary());
+        }
+        return codec.encodeObject(flat);
     }
 
     private void serverMetadata(RoutingContext ctx) {

@@ -30,6 +30,7 @@ import java.util.function.Supplier;
  *   <li>{@code ember_queue_depth{model,version,priority}}
  *   <li>{@code ember_batch_size{model}} (rows per batch, histogram)
  *   <li>{@code ember_compute_seconds{model}} (batch run time, histogram)
+ *   <li>{@code ember_cold_start_seconds{phase}} (runtime_init, model_load, warmup; histogram)
  * </ul>
  */
 public final class WorkerMetrics {
@@ -42,6 +43,18 @@ public final class WorkerMetrics {
     /** Prometheus text exposition of every meter. */
     public String scrape() {
         return registry.scrape();
+    }
+
+    /** Records one phase of a cold start ({@code ember_cold_start_seconds{phase}}). */
+    public void coldStart(String phase, Duration took) {
+        Timer.builder("ember.cold.start")
+                .description("Time spent making a model servable, by phase")
+                .tag("phase", phase)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(120))
+                .register(registry)
+                .record(took);
     }
 
     /** The meters of one served model. */

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -50,8 +51,14 @@ public final class ModelSession implements BatchRunner, AutoCloseable {
      * DEVICE_ERROR if the config requires a GPU that cannot be used.
      */
     public static ModelSession open(String name, String version, Path file, ModelConfig config) {
+        return open(name, version, file, config, Optional.empty());
+    }
+
+    /** As {@link #open(String, String, Path, ModelConfig)}, reusing ONNX Runtime's optimized form from {@code cache}. */
+    public static ModelSession open(
+            String name, String version, Path file, ModelConfig config, Optional<OptimizedModelCache> cache) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        SessionFactory.Opened opened = SessionFactory.open(env, name, file, config);
+        SessionFactory.Opened opened = SessionFactory.open(env, name, file, config, cache);
         try {
             ModelMetadata metadata = new ModelMetadata(
                     name,

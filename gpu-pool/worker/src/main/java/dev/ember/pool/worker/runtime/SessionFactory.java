@@ -9,6 +9,7 @@ import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.config.Device;
 import dev.ember.pool.api.config.ModelConfig;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -25,11 +26,12 @@ final class SessionFactory {
 
     private SessionFactory() {}
 
-    static Opened open(OrtEnvironment env, String model, Path file, ModelConfig config) {
+    static Opened open(
+            OrtEnvironment env, String model, Path file, ModelConfig config, Optional<OptimizedModelCache> cache) {
         Device wanted = config.device();
         if (wanted.isGpu()) {
             try {
-                return new Opened(create(env, file, config, wanted), wanted);
+                return new Opened(createCached(env, file, config, wanted, cache), wanted);
             } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
                 if (config.gpuRequired()) {
                     throw new InferenceException(
@@ -49,7 +51,7 @@ final class SessionFactory {
             }
         }
         try {
-            return new Opened(create(env, file, config, Device.CPU), Device.CPU);
+            return new Opened(createCached(env, file, config, Device.CPU, cache), Device.CPU);
         } catch (OrtException e) {
             throw new InferenceException(
                     InferenceException.Reason.MODEL_ERROR,
@@ -59,16 +61,55 @@ final class SessionFactory {
         }
     }
 
-    private static OrtSession create(OrtEnvironment env, Path file, ModelConfig config, Device device)
+    /**
+     * With a cache: load the optimized form if it is there (without optimizing again), else
+     * optimize the original and save the result for the next cold start.
+     */
+    private static OrtSession createCached(
+            OrtEnvironment env, Path file, ModelConfig config, Device device, Optional<OptimizedModelCache> cache)
+            throws OrtException {
+        if (cache.isEmpty() || config.optimizationLevel() == ModelConfig.OptimizationLevel.DISABLE) {
+            return create(env, file, config, device, config.optimizationLevel(), null);
+        }
+        OptimizedModelCache c = cache.get();
+        Path entry = c.entryFor(file, env.getVersion(), device, config.optimizationLevel());
+        if (c.existing(entry).isPresent()) {
+            try {
+                return create(env, entry, config, device, ModelConfig.OptimizationLevel.DISABLE, null);
+            } catch (OrtException e) {
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "discarding unusable optimized model {0}: {1}",
+                        entry,
+                        e.getMessage());
+                c.discard(entry);
+            }
+        }
+        Path temporary = c.temporaryFor(entry);
+        OrtSession session = create(env, file, config, device, config.optimizationLevel(), temporary);
+        c.publish(temporary, entry);
+        return session;
+    }
+
+    private static OrtSession create(
+            OrtEnvironment env,
+            Path file,
+            ModelConfig config,
+            Device device,
+            ModelConfig.OptimizationLevel level,
+            Path saveOptimizedTo)
             throws OrtException {
         try (SessionOptions options = new SessionOptions()) {
             options.setOptimizationLevel(
-                    switch (config.optimizationLevel()) {
+                    switch (level) {
                         case DISABLE -> OptLevel.NO_OPT;
                         case BASIC -> OptLevel.BASIC_OPT;
                         case EXTENDED -> OptLevel.EXTENDED_OPT;
                         case ALL -> OptLevel.ALL_OPT;
                     });
+            if (saveOptimizedTo != null) {
+                options.setOptimizedModelFilePath(saveOptimizedTo.toString());
+            }
             if (config.intraOpThreads() > 0) {
                 options.setIntraOpNumThreads(config.intraOpThreads());
             }

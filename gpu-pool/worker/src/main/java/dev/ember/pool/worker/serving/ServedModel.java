@@ -19,6 +19,9 @@ import dev.ember.pool.worker.batching.Ticker;
 import dev.ember.pool.worker.metrics.WorkerMetrics;
 import dev.ember.pool.worker.repository.ModelLocation;
 import dev.ember.pool.worker.runtime.ModelSession;
+import dev.ember.pool.worker.runtime.OptimizedModelCache;
+import dev.ember.pool.worker.warmup.ColdStart;
+import dev.ember.pool.worker.warmup.ModelWarmup;
 import io.micrometer.core.instrument.Meter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -39,6 +43,8 @@ public final class ServedModel implements AutoCloseable {
     private final boolean batched;
     private final WorkerMetrics.ModelMeters meters;
     private final List<Meter.Id> gauges;
+    private final ColdStart coldStart;
+    private volatile boolean retired;
 
     private ServedModel(
             ModelLocation location,
@@ -46,8 +52,10 @@ public final class ServedModel implements AutoCloseable {
             DynamicBatcher batcher,
             boolean batched,
             WorkerMetrics.ModelMeters meters,
-            List<Meter.Id> gauges) {
+            List<Meter.Id> gauges,
+            ColdStart coldStart) {
         this.gauges = gauges;
+        this.coldStart = coldStart;
         this.location = location;
         this.session = session;
         this.batcher = batcher;
@@ -55,11 +63,37 @@ public final class ServedModel implements AutoCloseable {
         this.meters = meters;
     }
 
-    /** Loads the model and starts its runners. */
-    public static ServedModel load(ModelLocation location, DeadlineScheduler deadlines, WorkerMetrics metrics) {
-        ModelSession session =
-                ModelSession.open(location.name(), location.versionLabel(), location.modelFile(), location.config());
+    /**
+     * Loads the model, warms it at every batch size it will run, and starts its runners: when this
+     * returns, the first request pays nothing a warm model would not.
+     */
+    public static ServedModel load(
+            ModelLocation location,
+            DeadlineScheduler deadlines,
+            WorkerMetrics metrics,
+            Optional<OptimizedModelCache> cache) {
+        long start = System.nanoTime();
+        ModelSession session = ModelSession.open(
+                location.name(), location.versionLabel(), location.modelFile(), location.config(), cache);
+        Duration modelLoad = Duration.ofNanos(System.nanoTime() - start);
         boolean batched = location.config().batching() && session.metadata().batchable();
+        long warmStart = System.nanoTime();
+        int runs;
+        try {
+            runs = ModelWarmup.run(
+                    location.name(),
+                    session,
+                    session.metadata(),
+                    location.config(),
+                    batched,
+                    location.modelDirectory());
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        ColdStart coldStart = new ColdStart(modelLoad, Duration.ofNanos(System.nanoTime() - warmStart), runs);
+        metrics.coldStart(ColdStart.PHASE_MODEL_LOAD, coldStart.modelLoad());
+        metrics.coldStart(ColdStart.PHASE_WARMUP, coldStart.warmup());
         WorkerMetrics.ModelMeters meters = metrics.forModel(location.name());
         DynamicBatcher batcher = new DynamicBatcher(
                 location.name() + "-" + location.version(),
@@ -73,7 +107,35 @@ public final class ServedModel implements AutoCloseable {
         for (PriorityClass p : PriorityClass.values()) {
             gauges.add(meters.queueDepth(location.versionLabel(), p, () -> batcher.queueDepth(p)));
         }
-        return new ServedModel(location, session, batcher.start(), batched, meters, gauges);
+        return new ServedModel(location, session, batcher.start(), batched, meters, gauges, coldStart);
+    }
+
+    /** What making this version servable cost. */
+    public ColdStart coldStart() {
+        return coldStart;
+    }
+
+    /** True once a newer version replaced this one: it finishes what it queued and takes nothing new. */
+    public boolean retired() {
+        return retired;
+    }
+
+    /** Stops admission and releases the session once every queued request is answered, in the background. */
+    public void retire(Duration drainTimeout) {
+        retired = true;
+        shutdown();
+        Thread closer = new Thread(
+                () -> {
+                    try {
+                        awaitDrained(drainTimeout);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    close();
+                },
+                "ember-retire-" + location.name() + "-" + location.version());
+        closer.setDaemon(true);
+        closer.start();
     }
 
     public String name() {

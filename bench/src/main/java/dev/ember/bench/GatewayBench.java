@@ -1,0 +1,168 @@
+package dev.ember.bench;
+
+import dev.ember.functions.core.cache.CachedEntry;
+import dev.ember.functions.core.cache.CachedEntryFormat;
+import dev.ember.functions.core.redis.RedisLink;
+import dev.ember.pool.api.InferenceResponse;
+import dev.ember.pool.api.Parameters;
+import dev.ember.pool.api.Tensor;
+import dev.ember.pool.worker.WorkerProcess;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ember bench gateway}: in one run, (a) a Lettuce GET of a value the size of a cached
+ * mlp-tiny answer at C concurrent callers — the Redis floor; (b) cache hits through the functions'
+ * {@code /infer} at the same concurrency; (c) the latency a miss adds over calling the worker
+ * directly, one call at a time, alternating the two paths so drift hits both alike.
+ */
+@Command(name = "gateway", description = "Cache-hit path vs a bare Redis GET; miss overhead vs calling the worker.")
+final class GatewayBench implements Callable<Integer> {
+    @Option(names = "--models", defaultValue = "models", description = "Model repository holding mlp-tiny")
+    Path models;
+
+    @Option(names = "--redis", defaultValue = "${env:REDIS_URL:-redis://127.0.0.1:6379}", description = "Redis URL")
+    String redisUrl;
+
+    @Option(names = "--functions-jar", defaultValue = "functions/knative/target/quarkus-app/quarkus-run.jar")
+    Path functionsJar;
+
+    @Option(names = "--clients", defaultValue = "50")
+    int clients;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per phase")
+    int seconds;
+
+    private final AtomicLong unique = new AtomicLong(System.nanoTime());
+
+    @Override
+    public Integer call() throws Exception {
+        Report.value("machine.cpus", Runtime.getRuntime().availableProcessors());
+        Duration warm = Duration.ofSeconds(3);
+        Duration measure = Duration.ofSeconds(seconds);
+        Path repo = Files.createTempDirectory("ember-bench-gateway");
+        Path dir = Files.createDirectories(repo.resolve("mlp-tiny").resolve("1"));
+        Files.copy(models.resolve("mlp-tiny/1/model.onnx"), dir.resolve("model.onnx"));
+        Files.copy(models.resolve("mlp-tiny/config.yaml"), repo.resolve("mlp-tiny/config.yaml"));
+        String prefix = "bench:" + UUID.randomUUID().toString().substring(0, 8) + ":";
+
+        try (WorkerProcess worker =
+                        WorkerProcess.start(repo, List.of("-Xmx512m"), List.of(), Duration.ofSeconds(60), false);
+                FunctionsProcess functions = FunctionsProcess.start(
+                        functionsJar,
+                        Map.of(
+                                "POOL_URL",
+                                worker.uri().toString(),
+                                "REDIS_URL",
+                                redisUrl,
+                                "EMBER_REDIS_KEY_PREFIX",
+                                prefix),
+                        Duration.ofSeconds(60));
+                RedisLink redis = RedisLink.openOrFail(redisUrl, Duration.ofSeconds(2));
+                HttpLoad toFunctions = new HttpLoad(functions.uri(), clients);
+                HttpLoad toWorker = new HttpLoad(worker.uri(), clients)) {
+
+            // (a) the floor: GET of a value the size of a cached answer, same concurrency
+            byte[] value = CachedEntryFormat.encode(
+                    new CachedEntry(sampleAnswer(), Instant.now().plusSeconds(3600)));
+            String key = prefix + "floor";
+            redis.commands().orElseThrow().set(key, value).get();
+            Report.note("redis GET floor, " + clients + " callers, " + value.length + "-byte value");
+            ClosedLoopLoad.Result floor = ClosedLoopLoad.run(
+                    clients,
+                    warm,
+                    measure,
+                    () -> redis.commands().orElseThrow().get(key).toCompletableFuture());
+            Report.value("gateway.redis_get_rps", floor.throughput());
+            Report.value("gateway.redis_get_p50_ms", floor.p50Ms());
+            Report.value("gateway.redis_get_p99_ms", floor.p99Ms());
+
+            // (b) cache hits through /infer
+            byte[] hot = inferBody(1.0f).getBytes(StandardCharsets.UTF_8);
+            HttpLoad.Call hit = toFunctions.postJson("/infer", hot);
+            hit.send().get(); // the one miss that fills the cache
+            Report.note("cache hits through /infer, " + clients + " clients");
+            ClosedLoopLoad.Result hits = toFunctions.run(hit, clients, warm, measure);
+            Report.value("gateway.hit_rps", hits.throughput());
+            Report.value("gateway.hit_p50_ms", hits.p50Ms());
+            Report.value("gateway.hit_p99_ms", hits.p99Ms());
+            Report.value("gateway.hit_failed", hits.failed());
+            Report.value("gateway.hit_ratio_vs_redis", hits.throughput() / floor.throughput());
+
+            // (c) misses: every request new, one at a time, the two paths alternating
+            HttpLoad.Call direct = toWorker.postJson("/v2/models/mlp-tiny/infer", () -> v2Body(next()));
+            HttpLoad.Call viaGateway =
+                    toFunctions.postJson("/infer", () -> inferBody(next()).getBytes(StandardCharsets.UTF_8));
+            Report.note("misses, direct to the worker vs through /infer, 1 client");
+            org.HdrHistogram.Histogram directLatency = new org.HdrHistogram.Histogram(3);
+            org.HdrHistogram.Histogram gatewayLatency = new org.HdrHistogram.Histogram(3);
+            long until = System.nanoTime() + measure.toNanos();
+            for (int i = 0; i < 200; i++) { // warm both
+                direct.send().get();
+                viaGateway.send().get();
+            }
+            while (System.nanoTime() < until) {
+                time(direct, directLatency);
+                time(viaGateway, gatewayLatency);
+            }
+            double directP50 = directLatency.getValueAtPercentile(50) / 1000.0;
+            double gatewayP50 = gatewayLatency.getValueAtPercentile(50) / 1000.0;
+            Report.value("gateway.miss_direct_p50_ms", directP50);
+            Report.value("gateway.miss_p50_ms", gatewayP50);
+            Report.value("gateway.miss_overhead_p50_ms", gatewayP50 - directP50);
+            Report.value("gateway.miss_samples", gatewayLatency.getTotalCount());
+        }
+        return 0;
+    }
+
+    private static void time(HttpLoad.Call call, org.HdrHistogram.Histogram into) throws Exception {
+        long start = System.nanoTime();
+        CompletableFuture<?> f = call.send();
+        f.get();
+        into.recordValue((System.nanoTime() - start) / 1000);
+    }
+
+    private float next() {
+        return unique.incrementAndGet() % 1_000_000 / 1000f;
+    }
+
+    private static InferenceResponse sampleAnswer() {
+        float[] eight = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f};
+        return new InferenceResponse(
+                "mlp-tiny",
+                "1",
+                null,
+                Parameters.EMPTY,
+                List.of(
+                        Tensor.ofFloats("logits", new long[] {1, 8}, eight),
+                        Tensor.ofFloats("probabilities", new long[] {1, 8}, eight)));
+    }
+
+    private static String inferBody(float seed) {
+        return "{\"model\": \"mlp-tiny\", " + v2Inputs(seed) + "}";
+    }
+
+    private static byte[] v2Body(float seed) {
+        return ("{" + v2Inputs(seed) + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String v2Inputs(float seed) {
+        StringBuilder data = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            data.append(i == 0 ? "" : ",").append(seed + i / 64f);
+        }
+        return "\"inputs\": [{\"name\": \"input\", \"shape\": [1, 64], \"datatype\": \"FP32\", \"data\": [" + data
+                + "]}]";
+    }
+}

@@ -1,0 +1,131 @@
+package dev.ember.functions.knative;
+
+import dev.ember.functions.core.GatewayAssembly;
+import dev.ember.functions.core.GatewayConfig;
+import dev.ember.functions.core.InferenceGateway;
+import dev.ember.functions.core.redis.RedisLink;
+import dev.ember.functions.core.tenancy.Authenticator;
+import dev.ember.functions.core.tenancy.LocalTokenBucket;
+import dev.ember.functions.core.tenancy.RateLimiter;
+import dev.ember.functions.core.tenancy.RedisTokenBucket;
+import dev.ember.functions.core.tenancy.TenantDirectory;
+import dev.ember.pool.api.codec.InferenceCodec;
+import dev.ember.pool.api.http.HttpPoolClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
+import java.net.URI;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Builds the process's one {@link InferenceGateway} from {@link EmberConfig}, on the application's
+ * Vert.x instance and meter registry, and closes it at shutdown.
+ */
+@ApplicationScoped
+public class GatewayProducer {
+    private static final Logger LOG = Logger.getLogger(GatewayProducer.class);
+
+    @Produces
+    @Startup
+    @Singleton
+    InferenceGateway gateway(EmberConfig config, Vertx vertx, MeterRegistry registry) {
+        GatewayConfig gatewayConfig = gatewayConfig(config);
+        TenantDirectory tenants =
+                config.tenants().file().map(TenantDirectory::read).orElse(TenantDirectory.EMPTY);
+        Authenticator authenticator = Authenticator.forDirectory(tenants);
+        Optional<RedisLink> redis = connect(config.redis());
+        RateLimiter limiter;
+        if (tenants.isEmpty()) {
+            limiter = RateLimiter.NONE; // everyone is anonymous with an unlimited plan
+        } else {
+            limiter = redis.<RateLimiter>map(link -> new RedisTokenBucket(link, gatewayConfig.keyPrefix(), registry))
+                    .orElseGet(() -> new LocalTokenBucket(registry));
+        }
+        LOG.infof(
+                "gateway: pool %s, %s, authentication %s",
+                config.pool().url(),
+                redis.map(l -> "Redis " + l.url() + " (key prefix '" + gatewayConfig.keyPrefix() + "')")
+                        .orElse("in-process cache"),
+                tenants.isEmpty() ? "off" : "on (" + tenants.tenants().size() + " tenants)");
+        GatewayAssembly assembly = GatewayAssembly.builder()
+                .pool(new HttpPoolClient(vertx, poolUri(config.pool().url()), HttpPoolClient.Options.DEFAULTS))
+                .authenticator(authenticator)
+                .rateLimiter(limiter)
+                .config(gatewayConfig)
+                .meterRegistry(registry);
+        redis.ifPresent(assembly::redis);
+        return assembly.build();
+    }
+
+    /** One codec for the process: it is thread-safe. */
+    @Produces
+    @Singleton
+    InferenceCodec codec() {
+        return new InferenceCodec();
+    }
+
+    void close(@Disposes InferenceGateway gateway) {
+        gateway.close();
+    }
+
+    /**
+     * Redis when it answers, or when the deployment says it is required (then a Redis that is down
+     * now is waited for in the background). Otherwise the process runs on in-process state: a cache
+     * no other process shares and rate limits each process enforces alone, which is fine for one
+     * local process and wrong for a fleet, hence the loud warning.
+     */
+    private static Optional<RedisLink> connect(EmberConfig.Redis redis) {
+        if (redis.required()) {
+            return Optional.of(RedisLink.open(redis.url(), redis.timeout()));
+        }
+        try {
+            return Optional.of(RedisLink.openOrFail(redis.url(), redis.timeout()));
+        } catch (RuntimeException e) {
+            LOG.warnf(
+                    """
+
+                    ************************************************************************
+                    *  Redis at %s does not answer (%s).
+                    *  Running WITHOUT Redis: responses are cached in this process only and
+                    *  rate limits are enforced per process. Fine for local use; for a
+                    *  deployment start Redis, or set ember.redis.required=true to wait for it.
+                    ************************************************************************""",
+                    redis.url(),
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static GatewayConfig gatewayConfig(EmberConfig config) {
+        GatewayConfig d = GatewayConfig.DEFAULTS;
+        return new GatewayConfig(
+                config.redis().keyPrefix(),
+                config.limits().maxElements(),
+                d.metadataTtl(),
+                d.poolTimeout(),
+                d.fillLockTtl(),
+                d.fillWait(),
+                d.connectionRetries(),
+                d.breakerFailureRate(),
+                d.breakerWindow(),
+                d.breakerOpenFor());
+    }
+
+    private static URI poolUri(String url) {
+        try {
+            URI uri = URI.create(url);
+            if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                throw new IllegalArgumentException("not an http(s) URL with a host");
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "ember.pool.url (POOL_URL) '" + url + "' is not usable: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.ember.functions.knative;
+
+import dev.ember.functions.core.GatewayRequest;
+import dev.ember.functions.core.InferenceGateway;
+import dev.ember.functions.core.tenancy.ApiKeyAuthenticator;
+import dev.ember.pool.api.InferenceResponse;
+import dev.ember.pool.api.ModelStatus;
+import dev.ember.pool.api.codec.InferenceCodec;
+import dev.ember.pool.api.codec.RoutedRequest;
+import io.quarkus.funqy.Context;
+import io.quarkus.funqy.Funq;
+import io.quarkus.funqy.knative.events.CloudEvent;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The functions. {@code infer} takes a v2 inference request plus {@code "model"} (and optionally
+ * {@code "version"}) as a plain JSON POST to {@code /infer} or as a {@code
+ * dev.ember.inference.requested} CloudEvent (binary or structured mode), and answers the v2
+ * response, as a {@code dev.ember.inference.completed} event for events. Event routing is in {@code
+ * application.properties}; failures become statuses in {@link HttpErrors}.
+ */
+public class InferFunction {
+    /** CloudEvent extension attribute carrying the API key, for events that arrive without HTTP headers. */
+    static final String API_KEY_ATTRIBUTE = "apikey";
+
+    @Inject
+    InferenceGateway gateway;
+
+    @Inject
+    InferenceCodec codec;
+
+    @Inject
+    CurrentVertxRequest http;
+
+    @Funq
+    public Uni<EncodedJson> infer(InferBody body, @Context CloudEvent<?> event) {
+        RoutingContext ctx = http.getCurrent();
+        // Funqy calls functions off the event loop: decoding a large body here blocks no I/O.
+        return Uni.createFrom()
+                .completionStage(() -> {
+                    String apiKey = apiKey(ctx.request(), event).orElse(null); // a malformed header fails first
+                    byte[] json = body == null ? httpBody(ctx) : body.jsonOr(() -> httpBody(ctx));
+                    RoutedRequest routed = codec.decodeRoutedRequest(json, -1);
+                    return gateway.infer(new GatewayRequest(apiKey, routed.model(), routed.version(), routed.request()));
+                })
+                // The gateway completes on Redis or pool I/O threads; encode elsewhere.
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .map(this::encode);
+    }
+
+    /** The models the pool serves, and whether each is ready to take requests. */
+    @Funq
+    public Uni<List<ModelStatus>> models() {
+        return Uni.createFrom().completionStage(gateway::models);
+    }
+
+    private EncodedJson encode(InferenceResponse response) {
+        // JSON only: the body is written by Funqy, which has no way to send the binary extension.
+        return new EncodedJson(new String(codec.encodeResponse(response, name -> false).bytes(), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] httpBody(RoutingContext ctx) {
+        Buffer body = ctx.body().buffer();
+        return body == null ? new byte[0] : body.getBytes();
+    }
+
+    /**
+     * {@code Authorization: Bearer} or {@code X-Api-Key}, else the event's {@code apikey} attribute:
+     * an event relayed by a broker keeps its attributes but not the sender's HTTP headers.
+     */
+    private static Optional<String> apiKey(HttpServerRequest request, CloudEvent<?> event) {
+        Optional<String> fromHeaders =
+                ApiKeyAuthenticator.presentedKey(request.getHeader("Authorization"), request.getHeader("X-Api-Key"));
+        if (fromHeaders.isPresent() || event == null) {
+            return fromHeaders;
+        }
+        return Optional.ofNullable(event.extensions().get(API_KEY_ATTRIBUTE)).filter(k -> !k.isBlank());
+    }
+}
