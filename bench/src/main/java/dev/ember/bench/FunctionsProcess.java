@@ -66,7 +66,7 @@ final class FunctionsProcess implements AutoCloseable {
             try {
                 HttpResponse<String> r = http.send(
                         HttpRequest.newBuilder(uri().resolve("/models"))
-                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .GET()
                                 .timeout(Duration.ofSeconds(2))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());

@@ -12,11 +12,11 @@ import dev.ember.functions.core.tenancy.TenantDirectory;
 import dev.ember.pool.api.codec.InferenceCodec;
 import dev.ember.pool.api.http.HttpPoolClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
-import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.util.Optional;
@@ -34,6 +34,7 @@ public class GatewayProducer {
     @Startup
     @Singleton
     InferenceGateway gateway(EmberConfig config, Vertx vertx, MeterRegistry registry) {
+        URI pool = poolUri(config.pool().url()); // configuration errors first, before connecting
         GatewayConfig gatewayConfig = gatewayConfig(config);
         TenantDirectory tenants =
                 config.tenants().file().map(TenantDirectory::read).orElse(TenantDirectory.EMPTY);
@@ -53,7 +54,7 @@ public class GatewayProducer {
                         .orElse("in-process cache"),
                 tenants.isEmpty() ? "off" : "on (" + tenants.tenants().size() + " tenants)");
         GatewayAssembly assembly = GatewayAssembly.builder()
-                .pool(new HttpPoolClient(vertx, poolUri(config.pool().url()), HttpPoolClient.Options.DEFAULTS))
+                .pool(new HttpPoolClient(vertx, pool, HttpPoolClient.Options.DEFAULTS))
                 .authenticator(authenticator)
                 .rateLimiter(limiter)
                 .config(gatewayConfig)
@@ -86,17 +87,14 @@ public class GatewayProducer {
         try {
             return Optional.of(RedisLink.openOrFail(redis.url(), redis.timeout()));
         } catch (RuntimeException e) {
-            LOG.warnf(
-                    """
+            LOG.warnf("""
 
                     ************************************************************************
                     *  Redis at %s does not answer (%s).
                     *  Running WITHOUT Redis: responses are cached in this process only and
                     *  rate limits are enforced per process. Fine for local use; for a
                     *  deployment start Redis, or set ember.redis.required=true to wait for it.
-                    ************************************************************************""",
-                    redis.url(),
-                    e.getMessage());
+                    ************************************************************************""", redis.url(), e.getMessage());
             return Optional.empty();
         }
     }

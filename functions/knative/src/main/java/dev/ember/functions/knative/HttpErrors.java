@@ -5,8 +5,8 @@ import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.InferenceException.Reason;
 import dev.ember.pool.api.codec.InferenceCodec;
 import dev.ember.pool.api.http.StatusCodes;
-import io.quarkus.funqy.runtime.ApplicationException;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.quarkus.funqy.runtime.ApplicationException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -57,7 +57,7 @@ public class HttpErrors {
     private void handle(RoutingContext ctx) {
         Throwable failure = ctx.failure();
         if (failure == null) {
-            send(ctx.response(), refusal(ctx));
+            refuse(ctx);
             return;
         }
         Optional<InferenceException> typed = InferenceException.find(failure);
@@ -82,7 +82,10 @@ public class HttpErrors {
                             + " holding the request",
                     null);
         } else {
-            LOG.error("unexpected failure serving " + ctx.request().method() + " " + ctx.request().path(), failure);
+            LOG.error(
+                    "unexpected failure serving " + ctx.request().method() + " "
+                            + ctx.request().path(),
+                    failure);
             send(
                     ctx.response(),
                     500,
@@ -91,34 +94,31 @@ public class HttpErrors {
         }
     }
 
-    /** What a bare {@code fail(status)} from Funqy or Vert.x means, in words. */
-    private Refusal refusal(RoutingContext ctx) {
+    /** A bare {@code fail(status)} from Funqy or Vert.x, answered in words. */
+    private void refuse(RoutingContext ctx) {
         int status = ctx.statusCode();
         String contentType = ctx.request().getHeader("Content-Type");
-        String message =
-                switch (status) {
-                    case 400 -> "malformed JSON: the body must be a JSON object";
-                    case 404 -> ctx.request().headers().contains("ce-id") || isStructuredEvent(contentType)
-                            ? "no function takes CloudEvents of this type; infer takes '" + inferEventType + "'"
-                            : "no function at '" + ctx.request().path() + "': POST /infer, GET /models";
-                    case 405 -> "method not allowed: POST /infer, GET /models";
-                    case 406 -> "unsupported Content-Type '" + contentType
-                            + "': send application/json, or a CloudEvent (binary mode with Content-Type:"
-                            + " application/json, or structured mode as application/cloudevents+json)";
-                    case 409 -> "this CloudEvent matches more than one function";
-                    case 413 -> bodyTooLarge(config.limits().maxBodyBytes()); // a chunked body over the cap
-                    default -> status >= 400 && status < 600
-                            ? HttpResponseStatus.valueOf(status).reasonPhrase()
-                            : "internal error";
-                };
+        String message = switch (status) {
+            case 400 -> "malformed JSON: the body must be a JSON object";
+            case 404 ->
+                ctx.request().headers().contains("ce-id") || isStructuredEvent(contentType)
+                        ? "no function takes CloudEvents of this type; infer takes '" + inferEventType + "'"
+                        : "no function at '" + ctx.request().path() + "': POST /infer, GET /models";
+            case 405 -> "method not allowed: POST /infer, GET /models";
+            case 406 ->
+                "unsupported Content-Type '" + contentType
+                        + "': send application/json, or a CloudEvent (binary mode with Content-Type:"
+                        + " application/json, or structured mode as application/cloudevents+json)";
+            case 409 -> "this CloudEvent matches more than one function";
+            case 413 -> bodyTooLarge(config.limits().maxBodyBytes()); // a chunked body over the cap
+            default ->
+                status >= 400 && status < 600
+                        ? HttpResponseStatus.valueOf(status).reasonPhrase()
+                        : "internal error";
+        };
+        // Over the cap is the request's fault like any other bad input: 400, as for a declared length.
         int answered = status == 413 ? 400 : (status >= 400 && status < 600 ? status : 500);
-        return new Refusal(answered, message);
-    }
-
-    private record Refusal(int status, String message) {}
-
-    private void send(HttpServerResponse response, Refusal refusal) {
-        send(response, refusal.status(), refusal.message(), null);
+        send(ctx.response(), answered, message, null);
     }
 
     void send(HttpServerResponse response, int status, String message, Duration retryAfter) {

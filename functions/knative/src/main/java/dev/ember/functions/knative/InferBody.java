@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.node.TreeTraversingParser;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.function.Supplier;
 
 /**
  * The {@code infer} function's input as Funqy hands it over, still undecoded: Ember's codec, not
@@ -21,8 +20,9 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>a parser over the HTTP body itself (plain JSON POST, binary-mode CloudEvent): the reader
  *       takes nothing from it and answers {@link #HTTP_BODY}; the function decodes the body the
- *       request carried. Jackson has only looked at the first token, so a large tensor is parsed
- *       once, by the codec.
+ *       request carried. Jackson has only looked at the first token (leaving the rest unread is
+ *       allowed while {@code FAIL_ON_TRAILING_TOKENS} is off, as in Funqy's mapper), so a large
+ *       tensor is parsed once, by the codec.
  *   <li>a tree (structured-mode CloudEvent, whose envelope Funqy has already parsed into one): the
  *       reader writes the event's {@code data} back to JSON for the codec. Structured mode costs
  *       that extra pass; binary mode, what Knative brokers deliver by default, does not.
@@ -34,11 +34,6 @@ import java.util.function.Supplier;
 public record InferBody(byte[] json) {
     /** The data is the HTTP request body. */
     static final InferBody HTTP_BODY = new InferBody(null);
-
-    /** The request JSON: this body's, or the HTTP body's if this is {@link #HTTP_BODY}. */
-    byte[] jsonOr(Supplier<byte[]> httpBody) {
-        return json != null ? json : httpBody.get();
-    }
 
     public static final class Reader extends StdDeserializer<InferBody> {
         private static final long serialVersionUID = 1L;

@@ -48,9 +48,10 @@ public class InferFunction {
         return Uni.createFrom()
                 .completionStage(() -> {
                     String apiKey = apiKey(ctx.request(), event).orElse(null); // a malformed header fails first
-                    byte[] json = body == null ? httpBody(ctx) : body.jsonOr(() -> httpBody(ctx));
+                    byte[] json = body != null && body.json() != null ? body.json() : httpBody(ctx);
                     RoutedRequest routed = codec.decodeRoutedRequest(json, -1);
-                    return gateway.infer(new GatewayRequest(apiKey, routed.model(), routed.version(), routed.request()));
+                    return gateway.infer(
+                            new GatewayRequest(apiKey, routed.model(), routed.version(), routed.request()));
                 })
                 // The gateway completes on Redis or pool I/O threads; encode elsewhere.
                 .emitOn(Infrastructure.getDefaultWorkerPool())
@@ -65,7 +66,8 @@ public class InferFunction {
 
     private EncodedJson encode(InferenceResponse response) {
         // JSON only: the body is written by Funqy, which has no way to send the binary extension.
-        return new EncodedJson(new String(codec.encodeResponse(response, name -> false).bytes(), StandardCharsets.UTF_8));
+        return new EncodedJson(
+                new String(codec.encodeResponse(response, name -> false).bytes(), StandardCharsets.UTF_8));
     }
 
     private static byte[] httpBody(RoutingContext ctx) {

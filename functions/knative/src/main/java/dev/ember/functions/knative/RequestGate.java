@@ -16,8 +16,9 @@ import java.util.Locale;
  * Refuses what Funqy would read in vain or answer badly. Before the body is read: a declared
  * {@code Content-Length} over {@code ember.limits.max-body-bytes} (400 saying so, where Quarkus's
  * own check answers 413 with an empty body; a chunked body over the cap is cut off by Quarkus's body
- * handler, whose 413 {@link HttpErrors} words the same way). Once it is read: an empty POST, and a
- * binary-mode CloudEvent whose data is not JSON (Funqy fails on both with a 500).
+ * handler, whose 413 {@link HttpErrors} words the same way). Once it is read: a binary-mode
+ * CloudEvent whose data is not JSON, an empty {@code POST /infer}, and a method a function is not
+ * called with (Funqy answers these with a 500 or a misleading 406).
  */
 @Singleton
 public class RequestGate {
@@ -32,9 +33,13 @@ public class RequestGate {
 
     void install(@Observes Router router) {
         for (String path : FUNCTION_PATHS) {
-            // Around Quarkus's body handler (ROUTE_ORDER_BODY_HANDLER), before Funqy's route.
-            router.route(path).order(RouteConstants.ROUTE_ORDER_BODY_HANDLER - 1).handler(this::beforeBody);
-            router.route(path).order(RouteConstants.ROUTE_ORDER_BEFORE_DEFAULT).handler(this::afterBody);
+            // Either side of Quarkus's body handler; Funqy's routes come after both.
+            router.route(path)
+                    .order(RouteConstants.ROUTE_ORDER_BODY_HANDLER - 1)
+                    .handler(this::beforeBody);
+            router.route(path)
+                    .order(RouteConstants.ROUTE_ORDER_BODY_HANDLER + 1)
+                    .handler(this::afterBody);
         }
     }
 
@@ -54,22 +59,27 @@ public class RequestGate {
         HttpServerRequest request = ctx.request();
         Buffer body = ctx.body().buffer();
         boolean empty = body == null || body.length() == 0;
-        boolean binaryEvent = request.headers().contains("ce-id");
-        if (binaryEvent && !empty && !isJson(request.getHeader("Content-Type"))) {
-            errors.send(
-                    ctx.response(),
-                    400,
-                    "a binary-mode CloudEvent must carry JSON data: send it with Content-Type: application/json",
-                    null);
-        } else if (!binaryEvent && empty && request.method() == HttpMethod.POST) {
-            errors.send(
-                    ctx.response(),
-                    400,
-                    "request body is empty: POST /infer takes a JSON object with \"model\" and \"inputs\";"
-                            + " GET /models lists the models",
-                    null);
-        } else {
+        String refusal = null;
+        int status = 400;
+        if (request.headers().contains("ce-id")) {
+            if (!empty && !isJson(request.getHeader("Content-Type"))) {
+                refusal = "a binary-mode CloudEvent must carry JSON data: send it with Content-Type: application/json";
+            }
+        } else if (request.path().equals("/infer")) {
+            if (request.method() != HttpMethod.POST) {
+                status = 405;
+                refusal = "infer is called with POST /infer and the request as JSON";
+            } else if (empty) {
+                refusal = "request body is empty: POST /infer takes a JSON object with \"model\" and \"inputs\"";
+            }
+        } else if (request.path().equals("/models") && request.method() != HttpMethod.GET) {
+            status = 405; // Funqy fails on a POST with a body to a function that takes none
+            refusal = "models is called with GET /models";
+        }
+        if (refusal == null) {
             ctx.next();
+        } else {
+            errors.send(ctx.response(), status, refusal, null);
         }
     }
 

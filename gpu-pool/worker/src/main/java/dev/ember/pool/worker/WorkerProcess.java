@@ -45,17 +45,52 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /**
+     * How to start a worker JVM: the command up to the worker's arguments — {@code java},
+     * JVM options, and either a classpath and main class or {@code -jar} and the worker jar.
+     */
+    public record Launch(List<String> command) {
+        public Launch {
+            command = List.copyOf(command);
+        }
+
+        /** This JVM's own classpath (tests, the bench): the worker classes must be on it. */
+        public static Launch thisClasspath(List<String> jvmOptions) {
+            List<String> c = new ArrayList<>();
+            c.add(javaBinary());
+            c.addAll(jvmOptions);
+            c.add("-cp");
+            c.add(System.getProperty("java.class.path"));
+            c.add(WorkerMain.class.getName());
+            return new Launch(c);
+        }
+
+        /** The packaged worker ({@code gpu-pool/worker/target/ember-pool-worker.jar} and its lib/). */
+        public static Launch jar(Path workerJar, List<String> jvmOptions) {
+            List<String> c = new ArrayList<>();
+            c.add(javaBinary());
+            c.addAll(jvmOptions);
+            c.add("-jar");
+            c.add(workerJar.toString());
+            return new Launch(c);
+        }
+
+        private static String javaBinary() {
+            return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        }
+    }
+
+    /**
      * @param jvmOptions options for the child JVM (heap, -XX flags)
      * @param workerArgs arguments after {@code --models DIR --port 0 --host 127.0.0.1}
      */
     public static WorkerProcess start(
             Path models, List<String> jvmOptions, List<String> workerArgs, Duration startTimeout, boolean echo) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(WorkerMain.class.getName());
+        return start(Launch.thisClasspath(jvmOptions), models, workerArgs, startTimeout, echo);
+    }
+
+    public static WorkerProcess start(
+            Launch launch, Path models, List<String> workerArgs, Duration startTimeout, boolean echo) {
+        List<String> command = new ArrayList<>(launch.command());
         command.addAll(List.of("--models", models.toString(), "--port", "0", "--host", "127.0.0.1"));
         command.addAll(workerArgs);
         Process process;
@@ -142,6 +177,11 @@ public final class WorkerProcess implements AutoCloseable {
             process.destroyForcibly();
             return -1;
         }
+    }
+
+    /** Completes when the process has exited, for whatever reason. */
+    public CompletableFuture<Process> onExit() {
+        return process.onExit();
     }
 
     /** SIGKILL: the worker dies at once, as in a crash. */

@@ -79,7 +79,12 @@ public final class Coalescer {
             CacheKey key, CachePolicy policy, Supplier<CompletableFuture<InferenceResponse>> pool) {
         return lock.tryAcquire(key, lockTtl).thenCompose(held -> {
             if (held.isPresent()) {
-                return computeAndFill(key, policy, pool)
+                // Another process may have filled the answer and released the lock between our
+                // cache miss and taking it: look once more before paying for the pool.
+                return freshAnswer(key)
+                        .thenCompose(filled -> filled.isPresent()
+                                ? CompletableFuture.completedFuture(new Answer(filled.get(), CacheOutcome.COALESCED))
+                                : computeAndFill(key, policy, pool))
                         .whenComplete((r, e) -> held.get().release());
             }
             long deadline = System.nanoTime() + fillWait.toNanos();
@@ -88,6 +93,12 @@ public final class Coalescer {
                             ? CompletableFuture.completedFuture(new Answer(filled.get(), CacheOutcome.COALESCED))
                             : computeAndFill(key, policy, pool));
         });
+    }
+
+    private CompletableFuture<Optional<InferenceResponse>> freshAnswer(CacheKey key) {
+        return cache.get(key)
+                .thenApply(
+                        entry -> entry.filter(e -> e.freshAt(clock.instant())).map(CachedEntry::response));
     }
 
     private CompletableFuture<Answer> computeAndFill(

@@ -139,7 +139,10 @@ class InferIT {
     static Stream<Arguments> badRequests() {
         String mlpRow = Requests.mlpV2(1, 1);
         return Stream.of(
-                Arguments.of("malformed JSON", "{\"model\": \"masked-sum\", \"inputs\": [{\"name\": \"x\",", "malformed JSON"),
+                Arguments.of(
+                        "malformed JSON",
+                        "{\"model\": \"masked-sum\", \"inputs\": [{\"name\": \"x\",",
+                        "malformed JSON"),
                 Arguments.of("not a JSON object", "[1, 2, 3]", "JSON object"),
                 Arguments.of("no model", Requests.maskedSumV2(Requests.x(1, false)), "names no model"),
                 Arguments.of(
@@ -198,14 +201,28 @@ class InferIT {
         assertThat(unknownType).contains(REQUESTED);
 
         String noData = given().contentType("application/cloudevents+json")
-                .body("{\"specversion\": \"1.0\", \"id\": \"odd-2\", \"source\": \"/tests\", \"type\": \""
-                        + REQUESTED + "\"}")
+                .body("{\"specversion\": \"1.0\", \"id\": \"odd-2\", \"source\": \"/tests\", \"type\": \"" + REQUESTED
+                        + "\"}")
                 .post("/")
                 .then()
                 .statusCode(400)
                 .extract()
                 .path("error");
         assertThat(noData).contains("malformed CloudEvent");
+    }
+
+    @Test
+    void aFunctionCalledWithTheWrongMethodIs405SayingTheRightOne() {
+        assertThat(given().get("/infer").then().statusCode(405).extract().<String>path("error"))
+                .contains("POST /infer");
+        assertThat(given().contentType("application/json")
+                        .body("{}")
+                        .post("/models")
+                        .then()
+                        .statusCode(405)
+                        .extract()
+                        .<String>path("error"))
+                .contains("GET /models");
     }
 
     @Test
@@ -257,7 +274,8 @@ class InferIT {
 
     @Test
     void modelsListsThePoolsModelsAsReady() {
-        JsonPath models = given().get("/models").then().statusCode(200).extract().jsonPath();
+        JsonPath models =
+                given().get("/models").then().statusCode(200).extract().jsonPath();
         assertThat(models.getList("name", String.class)).contains("mlp-tiny", "masked-sum");
         assertThat(models.getBoolean("find { it.name == 'mlp-tiny' }.ready")).isTrue();
     }
@@ -268,9 +286,12 @@ class InferIT {
         post(maskedSum(base)).then().statusCode(200);
         post(maskedSum(base)).then().statusCode(200);
 
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        assertThat(counter(metrics, "ember_gateway_answers_total{cache=\"hit\"}")).isGreaterThanOrEqualTo(1);
-        assertThat(counter(metrics, "ember_gateway_answers_total{cache=\"miss\"}")).isGreaterThanOrEqualTo(1);
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(counter(metrics, "ember_gateway_answers_total{cache=\"hit\"}"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(counter(metrics, "ember_gateway_answers_total{cache=\"miss\"}"))
+                .isGreaterThanOrEqualTo(1);
         assertThat(metrics).contains("ember_cache_bypassed_total", "resilience4j_circuitbreaker_state");
     }
 
@@ -281,7 +302,8 @@ class InferIT {
     static double counter(String metrics, String series) {
         return metrics.lines()
                 .filter(l -> l.startsWith(series + " "))
-                .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .mapToDouble(
+                        l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError(series + " not in /q/metrics"));
     }

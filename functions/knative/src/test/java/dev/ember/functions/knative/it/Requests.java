@@ -32,8 +32,7 @@ final class Requests {
         return """
                 {"inputs": [
                   {"name": "x", "shape": [3, 4], "datatype": "FP32", "data": [%s]},
-                  {"name": "mask", "shape": [3, 4], "datatype": "BOOL", "data": [1,1,1,1, 1,0,1,0, 0,0,0,0]}]}"""
-                .formatted(x);
+                  {"name": "mask", "shape": [3, 4], "datatype": "BOOL", "data": [1,1,1,1, 1,0,1,0, 0,0,0,0]}]}""".formatted(x);
     }
 
     /** The {@code infer} function's body: the v2 request plus {@code "model"}. */
@@ -52,8 +51,7 @@ final class Requests {
             values.add(Float.toString(((base + i) % 97) / 97f - 0.5f));
         }
         return """
-                {"inputs": [{"name": "input", "shape": [%d, 64], "datatype": "FP32", "data": [%s]}]}"""
-                .formatted(rows, String.join(", ", values));
+                {"inputs": [{"name": "input", "shape": [%d, 64], "datatype": "FP32", "data": [%s]}]}""".formatted(rows, String.join(", ", values));
     }
 
     static String mlp(int base, int rows) {
@@ -68,7 +66,6 @@ final class Requests {
     static String structuredEvent(String id, String type, String data) {
         return """
                 {"specversion": "1.0", "id": "%s", "source": "/tests", "type": "%s",
-                 "datacontenttype": "application/json", "data": %s}"""
-                .formatted(id, type, data);
+                 "datacontenttype": "application/json", "data": %s}""".formatted(id, type, data);
     }
 }

@@ -14,9 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** Authentication and plans, with the tenants of {@code tenants-it.yaml}; rate limits live in Redis. */
 @QuarkusIntegrationTest
-@WithTestResource(
-        value = PoolAndRedis.class,
-        initArgs = @ResourceArg(name = "tenants", value = "tenants-it.yaml"))
+@WithTestResource(value = PoolAndRedis.class, initArgs = @ResourceArg(name = "tenants", value = "tenants-it.yaml"))
 class TenantsIT {
     private static final String ACME = "ek_test_acme"; // any model
     private static final String GLOBEX = "ek_test_globex"; // masked-sum only
@@ -24,7 +22,11 @@ class TenantsIT {
 
     @Test
     void noKeyIs401SayingHowToSendOne() {
-        String error = infer(given(), maskedSum(uniqueBase())).then().statusCode(401).extract().path("error");
+        String error = infer(given(), maskedSum(uniqueBase()))
+                .then()
+                .statusCode(401)
+                .extract()
+                .path("error");
         assertThat(error).contains("Authorization: Bearer");
     }
 
@@ -59,7 +61,9 @@ class TenantsIT {
 
     @Test
     void aTenantNotAllowedTheModelIs403() {
-        infer(given().header("X-Api-Key", GLOBEX), maskedSum(uniqueBase())).then().statusCode(200);
+        infer(given().header("X-Api-Key", GLOBEX), maskedSum(uniqueBase()))
+                .then()
+                .statusCode(200);
 
         String error = infer(given().header("X-Api-Key", GLOBEX), Requests.mlp(uniqueBase(), 1))
                 .then()

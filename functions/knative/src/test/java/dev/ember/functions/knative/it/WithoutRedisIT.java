@@ -13,15 +13,15 @@ import org.junit.jupiter.api.Test;
 
 /** No Redis answers at startup and none is required: the app serves, caching in its own memory. */
 @QuarkusIntegrationTest
-@WithTestResource(
-        value = PoolAndRedis.class,
-        initArgs = @ResourceArg(name = "redis", value = "absent"))
+@WithTestResource(value = PoolAndRedis.class, initArgs = @ResourceArg(name = "redis", value = "absent"))
 class WithoutRedisIT {
     @Test
     void theAppServesAndCachesInProcess() {
         int base = uniqueBase();
-        JsonPath first = InferIT.post(maskedSum(base)).then().statusCode(200).extract().jsonPath();
-        JsonPath again = InferIT.post(maskedSum(base)).then().statusCode(200).extract().jsonPath();
+        JsonPath first =
+                InferIT.post(maskedSum(base)).then().statusCode(200).extract().jsonPath();
+        JsonPath again =
+                InferIT.post(maskedSum(base)).then().statusCode(200).extract().jsonPath();
 
         assertThat(first.getList("outputs[0].data", Float.class)).isEqualTo(maskedSums(base));
         assertThat(first.getString("parameters.'ember.cache'")).isEqualTo("miss");

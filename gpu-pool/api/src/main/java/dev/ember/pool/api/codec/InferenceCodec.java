@@ -350,6 +350,18 @@ public final class InferenceCodec {
         return new String(body, java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** Reads a JSON object of scalar values (the inverse of {@link #encodeObject}). */
+    public Parameters decodeObject(byte[] body) {
+        try (JsonParser p = json.createParser(body)) {
+            p.nextToken();
+            return TensorObjectReader.readParameters(p);
+        } catch (JsonProcessingException e) {
+            throw malformed(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Writes a JSON object of scalar values, as used for parameters. */
     public byte[] encodeObject(Map<String, Object> values) {
         return write(name -> false, List.of(), g -> {

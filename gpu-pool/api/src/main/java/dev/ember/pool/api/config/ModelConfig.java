@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param fallback a smaller model to answer with when this one is unavailable, if any
  * @param canaryPercent when a new version appears, the share of unversioned requests it takes
  *     until promoted (0: it takes all traffic as soon as it is warm)
+ * @param scaling how a local pool sizes this model's workers
  */
 public record ModelConfig(
         int maxBatchSize,
@@ -44,7 +45,8 @@ public record ModelConfig(
         CachePolicy cache,
         boolean deterministic,
         String fallback,
-        int canaryPercent) {
+        int canaryPercent,
+        ScalingSettings scaling) {
 
     public enum OptimizationLevel {
         DISABLE,
@@ -79,7 +81,8 @@ public record ModelConfig(
             CachePolicy.DEFAULT,
             true,
             null,
-            0);
+            0,
+            ScalingSettings.DEFAULT);
 
     public ModelConfig {
         Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
@@ -89,6 +92,7 @@ public record ModelConfig(
         Objects.requireNonNull(defaultPriority, "defaultPriority");
         Objects.requireNonNull(warmup, "warmup");
         Objects.requireNonNull(cache, "cache");
+        Objects.requireNonNull(scaling, "scaling");
         if (maxBatchSize < 0) {
             throw new IllegalArgumentException("max_batch_size must be ≥ 0 (0 disables batching), got " + maxBatchSize);
         }
@@ -150,7 +154,8 @@ public record ModelConfig(
                 cache,
                 deterministic,
                 fallback,
-                canaryPercent);
+                canaryPercent,
+                scaling);
     }
 
     private static Map<PriorityClass, PriorityPolicy> defaultPriorities() {

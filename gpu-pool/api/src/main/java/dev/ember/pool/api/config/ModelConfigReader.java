@@ -48,6 +48,8 @@ import java.util.stream.Collectors;
  * deterministic: true
  * fallback: smaller-model
  * canary_percent: 0            # a new version's share of traffic until promoted
+ * scaling: {target_concurrency: 8, min_warm: 0, max_workers: 4, initial_scale: 1,
+ *           stable_window_seconds: 60, scale_to_zero_grace_seconds: 30}   # local pool only
  * </pre>
  */
 public final class ModelConfigReader {
@@ -114,7 +116,8 @@ public final class ModelConfigReader {
             RawCache cache,
             Boolean deterministic,
             String fallback,
-            Integer canaryPercent) {
+            Integer canaryPercent,
+            RawScaling scaling) {
 
         ModelConfig toConfig() {
             ModelConfig d = ModelConfig.DEFAULTS;
@@ -140,7 +143,8 @@ public final class ModelConfigReader {
                     cache == null ? d.cache() : cache.toPolicy(),
                     or(deterministic, d.deterministic()),
                     fallback,
-                    or(canaryPercent, d.canaryPercent()));
+                    or(canaryPercent, d.canaryPercent()),
+                    scaling == null ? d.scaling() : scaling.toSettings());
         }
 
         private Map<PriorityClass, PriorityPolicy> priorityPolicies() {
@@ -161,6 +165,27 @@ public final class ModelConfigReader {
     }
 
     record RawPriority(Integer queueCap, Long timeoutMs) {}
+
+    record RawScaling(
+            Double targetConcurrency,
+            Integer minWarm,
+            Integer maxWorkers,
+            Integer initialScale,
+            Long stableWindowSeconds,
+            Long scaleToZeroGraceSeconds) {
+        ScalingSettings toSettings() {
+            ScalingSettings d = ScalingSettings.DEFAULT;
+            return new ScalingSettings(
+                    or(targetConcurrency, d.targetConcurrency()),
+                    or(minWarm, d.minWarm()),
+                    or(maxWorkers, d.maxWorkers()),
+                    or(initialScale, d.initialScale()),
+                    stableWindowSeconds == null ? d.stableWindow() : Duration.ofSeconds(stableWindowSeconds),
+                    scaleToZeroGraceSeconds == null
+                            ? d.scaleToZeroGrace()
+                            : Duration.ofSeconds(scaleToZeroGraceSeconds));
+        }
+    }
 
     record RawWarmup(Boolean enabled, List<Integer> batchSizes, String sampleInputs, Map<String, List<Long>> shapes) {
         WarmupPolicy toPolicy() {

@@ -6,11 +6,13 @@ import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.ModelMetadata;
 import dev.ember.pool.api.ModelStatus;
+import dev.ember.pool.api.Parameters;
 import dev.ember.pool.api.PoolClient;
 import dev.ember.pool.api.Protocol;
 import dev.ember.pool.api.Tensor;
 import dev.ember.pool.api.codec.EncodedBody;
 import dev.ember.pool.api.codec.InferenceCodec;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -86,6 +88,7 @@ public final class HttpPoolClient implements PoolClient {
     private final Vertx vertx;
     private final boolean ownsVertx;
     private final HttpClient http;
+    private final Context context;
     private final InferenceCodec codec = new InferenceCodec();
 
     public HttpPoolClient(URI base) {
@@ -121,6 +124,7 @@ public final class HttpPoolClient implements PoolClient {
         PoolOptions poolOptions =
                 new PoolOptions().setHttp1MaxSize(options.maxConnections()).setMaxWaitQueueSize(options.maxWaiting());
         this.http = vertx.createHttpClient(clientOptions, poolOptions);
+        this.context = vertx.getOrCreateContext();
     }
 
     public URI base() {
@@ -203,6 +207,37 @@ public final class HttpPoolClient implements PoolClient {
         });
     }
 
+    /**
+     * Asks the server to load (or refresh) a model from its repository: new versions are loaded and
+     * warmed, then switched to, or with {@code stage} kept aside until {@link #promote}. Answers
+     * the server's report ({@code loaded}, {@code retired}, {@code model_load_ms}, {@code warmup_ms}).
+     */
+    public CompletableFuture<Parameters> loadModel(String model, boolean stage) {
+        return repositoryCall(model, "/load" + (stage ? "?stage=true" : ""));
+    }
+
+    /** Ends a staged load or canary: the newest version takes all traffic. */
+    public CompletableFuture<Parameters> promote(String model) {
+        return repositoryCall(model, "/promote");
+    }
+
+    public CompletableFuture<Parameters> unloadModel(String model) {
+        return repositoryCall(model, "/unload");
+    }
+
+    private CompletableFuture<Parameters> repositoryCall(String model, String action) {
+        RequestOptions r = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setURI(basePath + "v2/repository/models/" + encode(model) + action)
+                .setTimeout(options.requestTimeout().toMillis());
+        return send(r, Buffer.buffer(), (response, bytes) -> {
+            if (response.statusCode() != 200) {
+                throw errorOf(response, bytes);
+            }
+            return codec.decodeObject(bytes);
+        });
+    }
+
     /** Closes the connections, and the Vert.x instance if this client created it. */
     @Override
     public void close() {
@@ -218,7 +253,9 @@ public final class HttpPoolClient implements PoolClient {
 
     private <T> CompletableFuture<T> send(RequestOptions request, Buffer body, ResponseReader<T> reader) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        http.request(request)
+        // Always issued on the client's own event loop: issued from other threads, about 1 request
+        // in 3,000 lost its response (measured against a worker, Vert.x 4.5.25); never on the loop.
+        context.runOnContext(v -> http.request(request)
                 .compose(r -> body == null ? r.send() : r.send(body))
                 .compose(response -> response.body().map(b -> reader.read(response, b.getBytes())))
                 .onComplete(ar -> {
@@ -227,7 +264,7 @@ public final class HttpPoolClient implements PoolClient {
                     } else {
                         result.completeExceptionally(failure(ar.cause()));
                     }
-                });
+                }));
         return result;
     }
 

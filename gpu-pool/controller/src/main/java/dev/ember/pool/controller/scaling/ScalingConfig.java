@@ -47,23 +47,13 @@ public record ScalingConfig(
 
     public static final int UNLIMITED = Integer.MAX_VALUE;
 
-    /** Knative's KPA defaults; no warm floor, no cap. */
-    public static final ScalingConfig DEFAULTS = new ScalingConfig(
-            100,
-            0.7,
-            Duration.ofSeconds(60),
-            10,
-            200,
-            1000,
-            2,
-            Duration.ofSeconds(30),
-            Duration.ZERO,
-            1,
-            0,
-            UNLIMITED);
-
+    // Before DEFAULTS: its construction validates against them.
     private static final Duration MIN_STABLE_WINDOW = Duration.ofSeconds(6);
     private static final Duration MAX_WINDOW = Duration.ofHours(1);
+
+    /** Knative's KPA defaults; no warm floor, no cap. */
+    public static final ScalingConfig DEFAULTS = new ScalingConfig(
+            100, 0.7, Duration.ofSeconds(60), 10, 200, 1000, 2, Duration.ofSeconds(30), Duration.ZERO, 1, 0, UNLIMITED);
 
     public ScalingConfig {
         Objects.requireNonNull(stableWindow, "stableWindow");
@@ -98,9 +88,7 @@ public record ScalingConfig(
         require(initialScale >= 0, "initialScale must not be negative, was " + initialScale);
         require(minWarm >= 0, "minWarm must not be negative, was " + minWarm);
         require(maxWorkers >= 1, "maxWorkers must be at least 1, was " + maxWorkers);
-        require(
-                minWarm <= maxWorkers,
-                "minWarm (" + minWarm + ") must not exceed maxWorkers (" + maxWorkers + ")");
+        require(minWarm <= maxWorkers, "minWarm (" + minWarm + ") must not exceed maxWorkers (" + maxWorkers + ")");
         require(
                 initialScale <= maxWorkers,
                 "initialScale (" + initialScale + ") must not exceed maxWorkers (" + maxWorkers + ")");

@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * GET  /v2/models/{m}[/versions/{v}]/ready      200, or 503
  * POST /v2/models/{m}[/versions/{v}]/infer      inference (JSON or binary tensor extension)
  * POST /v2/repository/index                     models and their readiness
- * POST /v2/repository/models/{m}/load           load or refresh from disk (new versions warmed, then switched)
+ * POST /v2/repository/models/{m}/load           load or refresh from disk (new versions warmed, then switched;
+ *                                               with ?stage=true reachable only by version until promoted)
  * POST /v2/repository/models/{m}/unload         stop serving (queued requests finish)
  * POST /v2/repository/models/{m}/promote        a canary takes all traffic (Ember extension)
  * GET  /metrics                                 Prometheus
@@ -222,7 +223,9 @@ public final class V2HttpServer implements AutoCloseable {
         HttpServerResponse response = ctx.response();
         vertx.<byte[]>executeBlocking(
                         () -> switch (action) {
-                            case "load" -> loadReport(service.loadModel(model));
+                            case "load" ->
+                                loadReport(service.loadModel(
+                                        model, "true".equals(ctx.queryParams().get("stage"))));
                             case "unload" -> {
                                 service.unloadModel(model);
                                 yield codec.encodeObject(Map.of("model", model, "unloaded", true));

@@ -96,7 +96,16 @@ public final class InferenceService implements AutoCloseable {
      * {@code canary_percent} set and an older version serving, the newest version becomes a
      * canary until {@link #promote}.
      */
-    public synchronized LoadReport loadModel(String name) {
+    public LoadReport loadModel(String name) {
+        return loadModel(name, false);
+    }
+
+    /**
+     * As {@link #loadModel(String)}; with {@code stage}, a new version is loaded and warmed but
+     * takes no unversioned traffic (it answers only requests that name it) until {@link #promote} —
+     * time for a gateway to warm its cache against it first.
+     */
+    public synchronized LoadReport loadModel(String name, boolean stage) {
         ModelRepository.requireValidName(name);
         List<ModelLocation> wanted = repository
                 .scan(name)
@@ -134,8 +143,8 @@ public final class InferenceService implements AutoCloseable {
             throw e;
         }
         Long canary = null;
-        int percent = wanted.get(wanted.size() - 1).config().canaryPercent();
-        if (current != null && percent > 0 && !fresh.isEmpty()) {
+        int percent = stage ? 0 : wanted.get(wanted.size() - 1).config().canaryPercent();
+        if (current != null && (percent > 0 || stage) && !fresh.isEmpty()) {
             // Keep the newest current version serving beside the new one until promoted.
             long newest = next.lastKey();
             ServedModel stable = current.stable();

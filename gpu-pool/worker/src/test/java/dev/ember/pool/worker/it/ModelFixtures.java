@@ -71,11 +71,21 @@ public final class ModelFixtures {
             }
         }
 
-        /** Serves a checked-in model under its own name with its own config.yaml. */
+        /**
+         * Serves a checked-in or fetched model under its own name, as shipped: its config.yaml and
+         * every other file of its folder (warmup samples) come along.
+         */
         public Repo addAsShipped(String name) {
             try {
-                Path shipped = modelsDir().resolve(name).resolve("config.yaml");
-                return add(name, name, 1, Files.isRegularFile(shipped) ? Files.readString(shipped) : "");
+                Path shipped = modelsDir().resolve(name);
+                Path config = shipped.resolve("config.yaml");
+                add(name, name, 1, Files.isRegularFile(config) ? Files.readString(config) : "");
+                try (Stream<Path> files = Files.list(shipped)) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        Files.copy(f, dir.resolve(name).resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                return this;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

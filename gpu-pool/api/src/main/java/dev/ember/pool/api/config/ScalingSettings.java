@@ -1,0 +1,48 @@
+package dev.ember.pool.api.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a local pool scales a model's workers, from config.yaml's {@code scaling:} section; the
+ * controller turns it into its KPA-style policy. Defaults follow Knative (60 s stable window, 30 s
+ * scale-to-zero grace, initial scale 1) except the concurrency target, which suits a worker that
+ * batches: 8 requests in flight per worker.
+ *
+ * @param targetConcurrency requests in flight (or queued) one worker is meant to carry
+ * @param minWarm workers kept ready even at zero traffic (0: the model may scale to zero)
+ * @param maxWorkers never more workers than this
+ * @param initialScale workers started before the first request
+ * @param stableWindow the window load is averaged over (Knative: 6 s to 1 h)
+ * @param scaleToZeroGrace how long a model stays idle before its last worker stops
+ */
+public record ScalingSettings(
+        double targetConcurrency,
+        int minWarm,
+        int maxWorkers,
+        int initialScale,
+        Duration stableWindow,
+        Duration scaleToZeroGrace) {
+    public static final ScalingSettings DEFAULT =
+            new ScalingSettings(8, 0, 4, 1, Duration.ofSeconds(60), Duration.ofSeconds(30));
+
+    public ScalingSettings {
+        Objects.requireNonNull(stableWindow, "stableWindow");
+        Objects.requireNonNull(scaleToZeroGrace, "scaleToZeroGrace");
+        if (!(targetConcurrency > 0)) {
+            throw new IllegalArgumentException("scaling.target_concurrency must be > 0");
+        }
+        if (minWarm < 0 || maxWorkers < 1 || minWarm > maxWorkers) {
+            throw new IllegalArgumentException("scaling needs 0 ≤ min_warm ≤ max_workers and max_workers ≥ 1");
+        }
+        if (initialScale < 0 || initialScale > maxWorkers) {
+            throw new IllegalArgumentException("scaling.initial_scale must be between 0 and max_workers");
+        }
+        if (stableWindow.compareTo(Duration.ofSeconds(6)) < 0 || stableWindow.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("scaling.stable_window_seconds must be between 6 and 3600");
+        }
+        if (scaleToZeroGrace.isNegative()) {
+            throw new IllegalArgumentException("scaling.scale_to_zero_grace_seconds must be ≥ 0");
+        }
+    }
+}
