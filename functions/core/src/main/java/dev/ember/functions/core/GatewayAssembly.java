@@ -2,9 +2,11 @@ package dev.ember.functions.core;
 
 import dev.ember.functions.core.cache.Coalescer;
 import dev.ember.functions.core.cache.FillLock;
+import dev.ember.functions.core.cache.LocalHotKeys;
 import dev.ember.functions.core.cache.LocalResponseCache;
 import dev.ember.functions.core.cache.NearCache;
 import dev.ember.functions.core.cache.RedisFillLock;
+import dev.ember.functions.core.cache.RedisHotKeys;
 import dev.ember.functions.core.cache.RedisResponseCache;
 import dev.ember.functions.core.cache.ResponseCache;
 import dev.ember.functions.core.redis.RedisLink;
@@ -41,6 +43,7 @@ public final class GatewayAssembly {
     private RedisLink redis;
     private long localCacheBytes = 256L << 20;
     private long nearCacheEntries = 10_000;
+    private double hotKeySampleRate = 1 / 16.0;
     private Authenticator authenticator = Authenticator.OFF;
     private RateLimiter rateLimiter = RateLimiter.NONE;
     private GatewayConfig config = GatewayConfig.DEFAULTS;
@@ -72,6 +75,15 @@ public final class GatewayAssembly {
     /** Hot answers kept in-process in front of Redis (0 turns the near tier off). */
     public GatewayAssembly nearCacheEntries(long entries) {
         this.nearCacheEntries = entries;
+        return this;
+    }
+
+    /** The share of requests counted to find hot keys (default 1 in 16). */
+    public GatewayAssembly hotKeySampleRate(double rate) {
+        if (rate < 0 || rate > 1) {
+            throw new IllegalArgumentException("hot key sample rate must be in [0, 1]");
+        }
+        this.hotKeySampleRate = rate;
         return this;
     }
 
@@ -125,6 +137,9 @@ public final class GatewayAssembly {
                 new RequestGuard(config.maxElements()),
                 cache,
                 new Coalescer(cache, lock, config.fillLockTtl(), config.fillWait(), timer, clock),
+                redis != null
+                        ? new RedisHotKeys(redis, config.keyPrefix(), hotKeySampleRate)
+                        : new LocalHotKeys(1000, hotKeySampleRate),
                 authenticator,
                 rateLimiter,
                 new GatewayMetrics(registry),

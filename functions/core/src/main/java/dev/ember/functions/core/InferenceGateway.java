@@ -3,6 +3,7 @@ package dev.ember.functions.core;
 import dev.ember.functions.core.cache.CacheKey;
 import dev.ember.functions.core.cache.CachedEntry;
 import dev.ember.functions.core.cache.Coalescer;
+import dev.ember.functions.core.cache.HotKeys;
 import dev.ember.functions.core.cache.ResponseCache;
 import dev.ember.functions.core.resilience.ResilientPool;
 import dev.ember.functions.core.tenancy.Authenticator;
@@ -39,6 +40,7 @@ public final class InferenceGateway implements AutoCloseable {
     private final RequestGuard guard;
     private final ResponseCache cache;
     private final Coalescer coalescer;
+    private final HotKeys hotKeys;
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
     private final GatewayMetrics metrics;
@@ -52,6 +54,7 @@ public final class InferenceGateway implements AutoCloseable {
             RequestGuard guard,
             ResponseCache cache,
             Coalescer coalescer,
+            HotKeys hotKeys,
             Authenticator authenticator,
             RateLimiter rateLimiter,
             GatewayMetrics metrics,
@@ -63,6 +66,7 @@ public final class InferenceGateway implements AutoCloseable {
         this.guard = guard;
         this.cache = cache;
         this.coalescer = coalescer;
+        this.hotKeys = hotKeys;
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
         this.metrics = metrics;
@@ -116,11 +120,12 @@ public final class InferenceGateway implements AutoCloseable {
         InferenceRequest forwarded = withCappedPriority(request, tenant);
         if (!info.policy().cacheable()) {
             return resilientPool
-                    .infer(info.name(), info.resolvedVersion(), forwarded)
+                    .infer(info.name(), info.requestVersion(), forwarded)
                     .thenApply(r -> respond(request, r, CacheOutcome.MISS))
                     .exceptionallyCompose(e -> degrade(e, info, forwarded, request, Optional.empty()));
         }
         CacheKey key = CacheKey.of(info.name(), info.resolvedVersion(), request);
+        hotKeys.sample(info.name(), key, request);
         return cache.get(key).thenCompose(entry -> {
             if (entry.isPresent() && entry.get().freshAt(clock.instant())) {
                 return CompletableFuture.completedFuture(
@@ -130,9 +135,50 @@ public final class InferenceGateway implements AutoCloseable {
                     .answer(
                             key,
                             info.policy().cache(),
-                            () -> resilientPool.infer(info.name(), info.resolvedVersion(), forwarded))
+                            () -> resilientPool.infer(info.name(), info.requestVersion(), forwarded),
+                            response -> storeUnder(info, key, request, response))
                     .thenApply(a -> respond(request, a.response(), a.outcome()))
                     .exceptionallyCompose(e -> degrade(e, info, forwarded, request, entry));
+        });
+    }
+
+    /**
+     * The key an answer is cached under: the request's key, unless the pool answered with another
+     * version than the catalog knew (it switched versions), then that version's key — and the
+     * catalog is told to catch up.
+     */
+    private CacheKey storeUnder(ModelInfo info, CacheKey key, InferenceRequest request, InferenceResponse response) {
+        String computedBy = response.modelVersion();
+        if (info.pinned() || computedBy == null || computedBy.equals(info.resolvedVersion())) {
+            return key;
+        }
+        catalog.refresh(info.name());
+        return CacheKey.of(info.name(), computedBy, request);
+    }
+
+    /**
+     * Before a new version of {@code model} takes traffic: computes the {@code count} most requested
+     * inputs against it through {@code pool} (which must already answer requests naming {@code
+     * version}) and caches the answers, so the switch costs no cache hit rate. Completes with how
+     * many were warmed; an input that fails is skipped.
+     */
+    public CompletableFuture<Integer> warmHotKeys(String model, String version, PoolClient pool, int count) {
+        return catalog.get(model, version).thenCompose(info -> {
+            if (!info.policy().cacheable()) {
+                return CompletableFuture.completedFuture(0);
+            }
+            return hotKeys.top(model, count).thenCompose(requests -> {
+                CompletableFuture<Integer> warmed = CompletableFuture.completedFuture(0);
+                for (InferenceRequest r : requests) { // one at a time: the new version is also warming up
+                    warmed = warmed.thenCompose(n -> pool.infer(model, version, r)
+                            .thenCompose(answer -> cache.put(
+                                    CacheKey.of(model, version, r),
+                                    answer,
+                                    info.policy().cache()))
+                            .handle((ok, e) -> e == null ? n + 1 : n));
+                }
+                return warmed;
+            });
         });
     }
 

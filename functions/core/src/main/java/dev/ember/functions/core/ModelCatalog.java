@@ -30,4 +30,9 @@ public final class ModelCatalog {
     public CompletableFuture<ModelInfo> get(String model, String version) {
         return cache.get(new Key(model, version));
     }
+
+    /** Asks the pool again now (in the background), e.g. when an answer came from another version. */
+    public void refresh(String model) {
+        cache.synchronous().refresh(new Key(model, null));
+    }
 }

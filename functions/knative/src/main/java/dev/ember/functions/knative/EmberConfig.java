@@ -21,8 +21,34 @@ public interface EmberConfig {
     Limits limits();
 
     interface Pool {
-        /** The pool's v2 endpoint, e.g. {@code http://127.0.0.1:8000}. Required. */
-        String url();
+        /** A remote pool's v2 endpoint, e.g. {@code http://10.0.0.7:8000}; absent: the embedded pool. */
+        Optional<String> url();
+
+        Local local();
+    }
+
+    /** The embedded pool: worker processes this app starts, scales and stops itself. */
+    interface Local {
+        /** The model repository its workers serve ({@code EMBER_MODELS}). */
+        Optional<Path> models();
+
+        /** The packaged worker ({@code gpu-pool/worker/target/ember-pool-worker.jar}). */
+        Optional<Path> workerJar();
+
+        /** JVM options of each worker, space-separated (heap, class-data archive, native path). */
+        @io.smallrye.config.WithDefault("-Xmx1g")
+        String workerJvmOptions();
+
+        /** Where workers keep ONNX Runtime's optimized models between cold starts. */
+        Optional<Path> cacheDir();
+
+        /** Spare runtimes kept started for fast cold starts. */
+        @io.smallrye.config.WithDefault("1")
+        int spares();
+
+        /** How many of a model's hottest requests are recomputed before a new version takes traffic. */
+        @io.smallrye.config.WithDefault("100")
+        int hotKeysToWarm();
     }
 
     interface Redis {

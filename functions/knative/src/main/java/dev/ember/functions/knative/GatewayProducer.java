@@ -9,8 +9,12 @@ import dev.ember.functions.core.tenancy.LocalTokenBucket;
 import dev.ember.functions.core.tenancy.RateLimiter;
 import dev.ember.functions.core.tenancy.RedisTokenBucket;
 import dev.ember.functions.core.tenancy.TenantDirectory;
+import dev.ember.pool.api.PoolClient;
 import dev.ember.pool.api.codec.InferenceCodec;
 import dev.ember.pool.api.http.HttpPoolClient;
+import dev.ember.pool.controller.LocalPool;
+import dev.ember.pool.controller.LocalPoolConfig;
+import dev.ember.pool.worker.WorkerProcess;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import io.vertx.core.Vertx;
@@ -19,7 +23,13 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,7 +44,8 @@ public class GatewayProducer {
     @Startup
     @Singleton
     InferenceGateway gateway(EmberConfig config, Vertx vertx, MeterRegistry registry) {
-        URI pool = poolUri(config.pool().url()); // configuration errors first, before connecting
+        AtomicReference<InferenceGateway> self = new AtomicReference<>();
+        PoolClient pool = pool(config.pool(), vertx, registry, self); // configuration errors first
         GatewayConfig gatewayConfig = gatewayConfig(config);
         TenantDirectory tenants =
                 config.tenants().file().map(TenantDirectory::read).orElse(TenantDirectory.EMPTY);
@@ -49,18 +60,63 @@ public class GatewayProducer {
         }
         LOG.infof(
                 "gateway: pool %s, %s, authentication %s",
-                config.pool().url(),
+                config.pool()
+                        .url()
+                        .orElse("embedded over "
+                                + config.pool().local().models().orElse(null)),
                 redis.map(l -> "Redis " + l.url() + " (key prefix '" + gatewayConfig.keyPrefix() + "')")
                         .orElse("in-process cache"),
                 tenants.isEmpty() ? "off" : "on (" + tenants.tenants().size() + " tenants)");
         GatewayAssembly assembly = GatewayAssembly.builder()
-                .pool(new HttpPoolClient(vertx, pool, HttpPoolClient.Options.DEFAULTS))
+                .pool(pool)
                 .authenticator(authenticator)
                 .rateLimiter(limiter)
                 .config(gatewayConfig)
                 .meterRegistry(registry);
         redis.ifPresent(assembly::redis);
-        return assembly.build();
+        InferenceGateway gateway = assembly.build();
+        self.set(gateway);
+        return gateway;
+    }
+
+    /**
+     * A remote pool at {@code ember.pool.url}, or else the embedded pool: worker processes over
+     * {@code ember.pool.local.models}, scaled by this app, whose new model versions are warmed with
+     * the gateway's hottest requests before they take traffic.
+     */
+    private static PoolClient pool(
+            EmberConfig.Pool config, Vertx vertx, MeterRegistry registry, AtomicReference<InferenceGateway> gateway) {
+        if (config.url().isPresent()) {
+            return new HttpPoolClient(vertx, poolUri(config.url().get()), HttpPoolClient.Options.DEFAULTS);
+        }
+        EmberConfig.Local local = config.local();
+        Path models = local.models()
+                .orElseThrow(
+                        () -> new IllegalArgumentException(
+                                "no pool: set POOL_URL (a remote pool) or EMBER_MODELS (a model repository for the embedded pool)"));
+        Path jar = local.workerJar()
+                .orElseThrow(
+                        () -> new IllegalArgumentException(
+                                "the embedded pool needs EMBER_WORKER_JAR "
+                                        + "(ember.pool.local.worker-jar): the packaged worker, gpu-pool/worker/target/ember-pool-worker.jar"));
+        List<String> jvmOptions = Arrays.stream(local.workerJvmOptions().trim().split("\\s+"))
+                .filter(o -> !o.isBlank())
+                .toList();
+        List<String> workerArgs =
+                local.cacheDir().map(d -> List.of("--cache-dir", d.toString())).orElse(List.of());
+        LocalPoolConfig poolConfig = LocalPoolConfig.defaults(
+                        models, WorkerProcess.Launch.jar(jar, jvmOptions), workerArgs)
+                .withSpares(local.spares());
+        LocalPool.VersionHook warmHotKeys = (model, version, p) -> {
+            InferenceGateway g = gateway.get();
+            if (g == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return g.warmHotKeys(model, version, p, local.hotKeysToWarm())
+                    .thenAccept(n -> LOG.infof(
+                            "warmed %d hot answers of %s version %s before it takes traffic", n, model, version));
+        };
+        return LocalPool.start(poolConfig, registry, Clock.systemUTC(), warmHotKeys);
     }
 
     /** One codec for the process: it is thread-safe. */

@@ -42,6 +42,11 @@ public record LocalPoolConfig(
         }
     }
 
+    public LocalPoolConfig withSpares(int count) {
+        return new LocalPoolConfig(
+                models, launch, workerArgs, count, tick, reloadCheck, bufferTimeout, maxBuffered, workerStartTimeout);
+    }
+
     /** Defaults for a local machine: one spare, Knative's 2 s tick, 30 s at most waiting for a worker. */
     public static LocalPoolConfig defaults(Path models, WorkerProcess.Launch launch, List<String> workerArgs) {
         return new LocalPoolConfig(

@@ -56,6 +56,8 @@ public final class Worker implements AutoCloseable {
                 config.cacheDir().map(OptimizedModelCache::new),
                 config.drainTimeout());
         if (config.spare()) {
+            Duration practice = service.practice();
+            LOG.log(System.Logger.Level.INFO, "spare runtime ready (practice run {0} ms)", practice.toMillis());
             service.startEmpty();
         } else {
             service.load();

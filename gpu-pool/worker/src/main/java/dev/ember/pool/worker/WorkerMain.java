@@ -4,6 +4,7 @@ import dev.ember.pool.api.ModelStatus;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,6 +63,11 @@ public final class WorkerMain implements Callable<Integer> {
                     + "POST /v2/repository/models/{name}/load")
     boolean spare;
 
+    @Option(
+            names = "--exit-when-ready",
+            description = "Start, load and warm everything, then stop: a training run for a class-data archive")
+    boolean exitWhenReady;
+
     @Override
     public Integer call() {
         WorkerConfig config = new WorkerConfig(
@@ -72,7 +78,9 @@ public final class WorkerMain implements Callable<Integer> {
                 Duration.ofSeconds(drainSeconds),
                 eventLoops != null
                         ? eventLoops
-                        : Math.max(1, Runtime.getRuntime().availableProcessors()));
+                        : Math.max(1, Runtime.getRuntime().availableProcessors()),
+                Optional.ofNullable(cacheDir),
+                spare);
         Worker worker = Worker.start(config);
         // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
         Runtime.getRuntime()
@@ -91,6 +99,10 @@ public final class WorkerMain implements Callable<Integer> {
                 + " model_load_ms=" + loadMs + " warmup_ms=" + warmupMs + " jvm_uptime_ms="
                 + ManagementFactory.getRuntimeMXBean().getUptime());
         System.out.flush();
+        if (exitWhenReady) {
+            System.err.println("ember worker: " + worker.stop());
+            System.exit(0);
+        }
         return 0;
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -54,12 +55,24 @@ public final class Coalescer {
     /** The answer for {@code key}, computing it with {@code pool} at most once across callers. */
     public CompletableFuture<Answer> answer(
             CacheKey key, CachePolicy policy, Supplier<CompletableFuture<InferenceResponse>> pool) {
+        return answer(key, policy, pool, response -> key);
+    }
+
+    /**
+     * As above; {@code storeUnder} names the key the computed answer is cached under — another
+     * version's key when the pool switched versions while the request was on its way.
+     */
+    public CompletableFuture<Answer> answer(
+            CacheKey key,
+            CachePolicy policy,
+            Supplier<CompletableFuture<InferenceResponse>> pool,
+            Function<InferenceResponse, CacheKey> storeUnder) {
         CompletableFuture<Answer> mine = new CompletableFuture<>();
         CompletableFuture<Answer> leader = inFlight.putIfAbsent(key, mine);
         if (leader != null) {
             return leader.thenApply(a -> new Answer(a.response(), CacheOutcome.COALESCED));
         }
-        lead(key, policy, pool).whenComplete((answer, error) -> {
+        lead(key, policy, pool, storeUnder).whenComplete((answer, error) -> {
             inFlight.remove(key, mine);
             if (error != null) {
                 mine.completeExceptionally(error);
@@ -76,7 +89,10 @@ public final class Coalescer {
     }
 
     private CompletableFuture<Answer> lead(
-            CacheKey key, CachePolicy policy, Supplier<CompletableFuture<InferenceResponse>> pool) {
+            CacheKey key,
+            CachePolicy policy,
+            Supplier<CompletableFuture<InferenceResponse>> pool,
+            Function<InferenceResponse, CacheKey> storeUnder) {
         return lock.tryAcquire(key, lockTtl).thenCompose(held -> {
             if (held.isPresent()) {
                 // Another process may have filled the answer and released the lock between our
@@ -84,14 +100,14 @@ public final class Coalescer {
                 return freshAnswer(key)
                         .thenCompose(filled -> filled.isPresent()
                                 ? CompletableFuture.completedFuture(new Answer(filled.get(), CacheOutcome.COALESCED))
-                                : computeAndFill(key, policy, pool))
+                                : computeAndFill(storeUnder, policy, pool))
                         .whenComplete((r, e) -> held.get().release());
             }
             long deadline = System.nanoTime() + fillWait.toNanos();
             return awaitFill(key, deadline, FIRST_POLL_MS)
                     .thenCompose(filled -> filled.isPresent()
                             ? CompletableFuture.completedFuture(new Answer(filled.get(), CacheOutcome.COALESCED))
-                            : computeAndFill(key, policy, pool));
+                            : computeAndFill(storeUnder, policy, pool));
         });
     }
 
@@ -102,10 +118,12 @@ public final class Coalescer {
     }
 
     private CompletableFuture<Answer> computeAndFill(
-            CacheKey key, CachePolicy policy, Supplier<CompletableFuture<InferenceResponse>> pool) {
+            Function<InferenceResponse, CacheKey> storeUnder,
+            CachePolicy policy,
+            Supplier<CompletableFuture<InferenceResponse>> pool) {
         return pool.get()
-                .thenCompose(response ->
-                        cache.put(key, response, policy).thenApply(stored -> new Answer(response, CacheOutcome.MISS)));
+                .thenCompose(response -> cache.put(storeUnder.apply(response), response, policy)
+                        .thenApply(stored -> new Answer(response, CacheOutcome.MISS)));
     }
 
     private CompletableFuture<Optional<InferenceResponse>> awaitFill(CacheKey key, long deadlineNanos, long pollMs) {

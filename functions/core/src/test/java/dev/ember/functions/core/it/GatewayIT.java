@@ -211,6 +211,11 @@ class GatewayIT {
     }
 
     static double poolCalls(URI workerUri) throws Exception {
+        return requestsTotal(workerUri, "mlp-tiny");
+    }
+
+    /** Requests the worker answered for {@code model}, from its own metrics. */
+    static double requestsTotal(URI workerUri, String model) throws Exception {
         HttpResponse<String> r = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .build()
@@ -219,7 +224,7 @@ class GatewayIT {
                         HttpResponse.BodyHandlers.ofString());
         return r.body()
                 .lines()
-                .filter(l -> l.startsWith("ember_requests_total{model=\"mlp-tiny\""))
+                .filter(l -> l.startsWith("ember_requests_total{model=\"" + model + "\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .sum();
     }

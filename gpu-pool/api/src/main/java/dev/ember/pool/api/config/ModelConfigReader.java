@@ -48,7 +48,7 @@ import java.util.stream.Collectors;
  * deterministic: true
  * fallback: smaller-model
  * canary_percent: 0            # a new version's share of traffic until promoted
- * scaling: {target_concurrency: 8, min_warm: 0, max_workers: 4, initial_scale: 1,
+ * scaling: {target_concurrency: 8, min_warm: 0, max_workers: 4, initial_scale: 0,
  *           stable_window_seconds: 60, scale_to_zero_grace_seconds: 30}   # local pool only
  * </pre>
  */

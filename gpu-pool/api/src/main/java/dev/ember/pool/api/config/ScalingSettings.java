@@ -6,8 +6,10 @@ import java.util.Objects;
 /**
  * How a local pool scales a model's workers, from config.yaml's {@code scaling:} section; the
  * controller turns it into its KPA-style policy. Defaults follow Knative (60 s stable window, 30 s
- * scale-to-zero grace, initial scale 1) except the concurrency target, which suits a worker that
- * batches: 8 requests in flight per worker.
+ * scale-to-zero grace) with two exceptions: the concurrency target suits a worker that batches (8
+ * requests in flight per worker), and the initial scale is 0, not 1 — with spare runtimes a
+ * model's first request costs its load and warmup (a few hundred ms), while a worker started for
+ * every model up front costs memory and cores for models nobody may call.
  *
  * @param targetConcurrency requests in flight (or queued) one worker is meant to carry
  * @param minWarm workers kept ready even at zero traffic (0: the model may scale to zero)
@@ -24,7 +26,7 @@ public record ScalingSettings(
         Duration stableWindow,
         Duration scaleToZeroGrace) {
     public static final ScalingSettings DEFAULT =
-            new ScalingSettings(8, 0, 4, 1, Duration.ofSeconds(60), Duration.ofSeconds(30));
+            new ScalingSettings(8, 0, 4, 0, Duration.ofSeconds(60), Duration.ofSeconds(30));
 
     public ScalingSettings {
         Objects.requireNonNull(stableWindow, "stableWindow");

@@ -84,6 +84,11 @@ public final class InferenceService implements AutoCloseable {
         return this;
     }
 
+    /** Exercises the load path on a built-in model so a spare's first real load runs warm code. */
+    public Duration practice() {
+        return dev.ember.pool.worker.warmup.SparePractice.run(deadlines);
+    }
+
     /** Ready with no models: a spare runtime, waiting for {@link #loadModel}. */
     public InferenceService startEmpty() {
         state = State.READY;

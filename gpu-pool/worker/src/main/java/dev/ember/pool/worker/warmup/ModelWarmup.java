@@ -92,7 +92,9 @@ public final class ModelWarmup {
         return List.copyOf(sizes);
     }
 
-    static Map<String, Tensor> synthetic(ModelMetadata metadata, WarmupPolicy policy, int size, boolean batched) {
+    /** Synthetic inputs of {@code size} rows for every input of {@code metadata}. */
+    public static Map<String, Tensor> synthetic(
+            ModelMetadata metadata, WarmupPolicy policy, int size, boolean batched) {
         SplittableRandom random = new SplittableRandom(17);
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         for (TensorMetadata input : metadata.inputs()) {

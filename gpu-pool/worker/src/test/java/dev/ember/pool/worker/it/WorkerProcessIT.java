@@ -64,6 +64,29 @@ class WorkerProcessIT {
         }
     }
 
+    @Test
+    void aSpareStartsWithNoModelAndTakesOneWhenTold() throws Exception {
+        ModelFixtures.repo(repo).addAsShipped("masked-sum");
+        java.nio.file.Path cache = java.nio.file.Files.createTempDirectory("ember-spare-cache");
+        try (WorkerProcess spare = WorkerProcess.start(
+                repo,
+                List.of("-Xmx256m"),
+                List.of("--spare", "--cache-dir", cache.toString()),
+                Duration.ofSeconds(60),
+                false)) {
+            Http http = new Http(spare.port());
+            assertThat(http.post("/v2/repository/index", "").body()).isEqualTo("[]");
+            assertThat(spare.reportedPhases()).containsEntry("model_load_ms", 0L);
+
+            HttpResponse<String> load = http.post("/v2/repository/models/masked-sum/load", "");
+            assertThat(load.body()).contains("\"loaded\":\"1\"");
+            assertThat(http.get("/v2/models/masked-sum/ready").statusCode()).isEqualTo(200);
+            try (var files = java.nio.file.Files.list(cache)) {
+                assertThat(files.count()).as("optimized model kept").isEqualTo(1);
+            }
+        }
+    }
+
     private static void awaitMetric(Http http, String series, double atLeast) throws InterruptedException {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < until) {

@@ -1,0 +1,189 @@
+package dev.ember.bench;
+
+import dev.ember.pool.api.InferenceRequest;
+import dev.ember.pool.api.Parameters;
+import dev.ember.pool.api.Tensor;
+import dev.ember.pool.api.http.HttpPoolClient;
+import dev.ember.pool.worker.WorkerProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ember bench coldstart}: scale from zero to the first answer for ppocr-det (a 160×160
+ * image), several times each way, in one run.
+ *
+ * <ul>
+ *   <li><b>naive</b>: what a plain server does — start a JVM (no class-data archive, ONNX Runtime
+ *       unpacking its native library), load the original model, answer the first request.
+ *   <li><b>ember</b>: what the local pool does — a spare runtime (JVM and ONNX Runtime already up,
+ *       started ahead of need with the worker's class-data archive) loads the model's cached
+ *       optimized form, warms it, and answers. The spare's own start is not on the request's path.
+ * </ul>
+ *
+ * Both are timed from the scaling decision (spawn, or load call) to the first response.
+ */
+@Command(name = "coldstart", description = "Scale-from-zero to first response: a plain JVM against Ember's path.")
+final class ColdStartBench implements Callable<Integer> {
+    @Option(names = "--models", defaultValue = "models")
+    Path models;
+
+    @Option(names = "--worker-jar", defaultValue = "gpu-pool/worker/target/ember-pool-worker.jar")
+    Path workerJar;
+
+    @Option(
+            names = "--ember-jvm-options",
+            defaultValue = "${env:EMBER_WORKER_JVM_OPTIONS:--Xmx1g}",
+            description = "JVM options of Ember's workers (bin/ember passes the class-data archive and native path)")
+    String emberJvmOptions;
+
+    @Option(names = "--repetitions", defaultValue = "5")
+    int repetitions;
+
+    @Override
+    public Integer call() throws Exception {
+        Report.value("machine.cpus", Runtime.getRuntime().availableProcessors());
+        Path model = models.resolve("ppocr-det/1/model.onnx");
+        if (!Files.isRegularFile(model)) {
+            throw new IllegalStateException(model + " is missing; run models/fetch first");
+        }
+        Path naiveRepo = repo("ember-coldstart-naive", model, "max_batch_size: 2\nwarmup: {enabled: false}\n");
+        Path emberRepo =
+                repo("ember-coldstart-ember", model, Files.readString(models.resolve("ppocr-det/config.yaml")));
+        Path cache = Files.createTempDirectory("ember-coldstart-cache");
+        List<String> emberJvm = Arrays.stream(emberJvmOptions.trim().split("\\s+"))
+                .filter(s -> !s.isBlank())
+                .toList();
+        InferenceRequest image = InferenceRequest.of(image());
+
+        Report.note("priming (not measured): page cache, the optimized-model cache");
+        naive(naiveRepo, image);
+        ember(emberRepo, cache, emberJvm, image);
+
+        List<Long> naive = new ArrayList<>();
+        List<Long> ember = new ArrayList<>();
+        List<Map<String, Long>> naivePhases = new ArrayList<>();
+        List<Map<String, Long>> emberPhases = new ArrayList<>();
+        for (int i = 0; i < repetitions; i++) { // alternating, so drift hits both
+            Report.note("repetition " + (i + 1) + " of " + repetitions);
+            Run n = naive(naiveRepo, image);
+            naive.add(n.totalMs());
+            naivePhases.add(n.phases());
+            Run e = ember(emberRepo, cache, emberJvm, image);
+            ember.add(e.totalMs());
+            emberPhases.add(e.phases());
+        }
+        double naiveP50 = median(naive);
+        double emberP50 = median(ember);
+        Report.value("coldstart.naive_runs_ms", naive.toString().replace(" ", ""));
+        Report.value("coldstart.ember_runs_ms", ember.toString().replace(" ", ""));
+        Report.value("coldstart.naive_p50_ms", naiveP50);
+        Report.value("coldstart.ember_p50_ms", emberP50);
+        Report.value("coldstart.speedup", naiveP50 / emberP50);
+        for (String phase : List.of("spawn", "runtime_init", "model_load", "warmup", "first_request")) {
+            Report.value(
+                    "coldstart.naive." + phase + "_p50_ms",
+                    median(naivePhases.stream()
+                            .map(p -> p.getOrDefault(phase, 0L))
+                            .toList()));
+            Report.value(
+                    "coldstart.ember." + phase + "_p50_ms",
+                    median(emberPhases.stream()
+                            .map(p -> p.getOrDefault(phase, 0L))
+                            .toList()));
+        }
+        return 0;
+    }
+
+    private record Run(long totalMs, Map<String, Long> phases) {}
+
+    /** Spawn a plain worker JVM over the model and wait for its first answer. */
+    private Run naive(Path repo, InferenceRequest image) throws Exception {
+        long start = System.nanoTime();
+        try (WorkerProcess p = WorkerProcess.start(
+                        WorkerProcess.Launch.jar(workerJar, List.of("-Xmx1g", "-Xshare:off")),
+                        repo,
+                        List.of(),
+                        Duration.ofSeconds(120),
+                        false);
+                HttpPoolClient client = new HttpPoolClient(p.uri())) {
+            long ready = System.nanoTime();
+            client.infer("ppocr-det", null, image).get(60, TimeUnit.SECONDS);
+            long done = System.nanoTime();
+            Map<String, Long> r = p.reportedPhases();
+            long runtimeInit = r.getOrDefault("runtime_init_ms", 0L);
+            long load = r.getOrDefault("model_load_ms", 0L);
+            long warmup = r.getOrDefault("warmup_ms", 0L);
+            long toReady = (ready - start) / 1_000_000;
+            return new Run(
+                    (done - start) / 1_000_000,
+                    Map.of(
+                            "spawn", toReady - runtimeInit - load - warmup,
+                            "runtime_init", runtimeInit,
+                            "model_load", load,
+                            "warmup", warmup,
+                            "first_request", (done - ready) / 1_000_000));
+        }
+    }
+
+    /** A spare runtime (started untimed) loads the model, warms it, and answers. */
+    private Run ember(Path repo, Path cache, List<String> jvm, InferenceRequest image) throws Exception {
+        try (WorkerProcess spare = WorkerProcess.start(
+                        WorkerProcess.Launch.jar(workerJar, jvm),
+                        repo,
+                        List.of("--spare", "--cache-dir", cache.toString()),
+                        Duration.ofSeconds(120),
+                        false);
+                HttpPoolClient client = new HttpPoolClient(spare.uri())) {
+            Thread.sleep(200); // a spare waits idle until needed
+            long start = System.nanoTime();
+            Parameters report = client.loadModel("ppocr-det", false).get(60, TimeUnit.SECONDS);
+            long loaded = System.nanoTime();
+            client.infer("ppocr-det", null, image).get(60, TimeUnit.SECONDS);
+            long done = System.nanoTime();
+            return new Run(
+                    (done - start) / 1_000_000,
+                    Map.of(
+                            "spawn",
+                            0L,
+                            "runtime_init",
+                            0L,
+                            "model_load",
+                            report.integer("model_load_ms").orElse(0L),
+                            "warmup",
+                            report.integer("warmup_ms").orElse(0L),
+                            "first_request",
+                            (done - loaded) / 1_000_000));
+        }
+    }
+
+    private static Path repo(String name, Path model, String config) throws Exception {
+        Path repo = Files.createTempDirectory(name);
+        Path dir = Files.createDirectories(repo.resolve("ppocr-det").resolve("1"));
+        Files.copy(model, dir.resolve("model.onnx"));
+        Files.writeString(repo.resolve("ppocr-det").resolve("config.yaml"), config);
+        return repo;
+    }
+
+    private static Tensor image() {
+        float[] v = new float[3 * 160 * 160];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ((i / 160) % 24 < 8) ? -1.5f : 1.5f;
+        }
+        return Tensor.ofFloats("x", new long[] {1, 3, 160, 160}, v);
+    }
+
+    private static double median(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+    }
+}
