@@ -26,6 +26,9 @@ import java.util.concurrent.CompletableFuture;
 final class HttpLoad implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     private final HttpClient http;
+    // Requests start on the client's own event loop: issued from other threads, Vert.x 4.5.25 now
+    // and then lost a response (see HttpPoolClient).
+    private final io.vertx.core.Context context;
     private final URI base;
 
     HttpLoad(URI base, int connections) {
@@ -37,6 +40,7 @@ final class HttpLoad implements AutoCloseable {
                         .setKeepAlive(true)
                         .setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(connections));
+        this.context = vertx.getOrCreateContext();
     }
 
     /** A call that POSTs {@code request} to {@code path}, pre-encoded. */
@@ -52,7 +56,7 @@ final class HttpLoad implements AutoCloseable {
                 .setTimeout(60_000);
         return () -> {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            http.request(options)
+            context.runOnContext(v -> http.request(options)
                     .compose(r -> r.send(bytes))
                     .compose(response -> response.body()
                             .compose(b -> response.statusCode() == 200
@@ -64,7 +68,7 @@ final class HttpLoad implements AutoCloseable {
                         } else {
                             done.completeExceptionally(ar.cause());
                         }
-                    });
+                    }));
             return done;
         };
     }
@@ -83,7 +87,7 @@ final class HttpLoad implements AutoCloseable {
                 .setTimeout(60_000);
         return () -> {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            http.request(options)
+            context.runOnContext(v -> http.request(options)
                     .compose(r -> r.send(Buffer.buffer(json.get())))
                     .compose(response -> response.body()
                             .compose(b -> response.statusCode() == 200
@@ -95,7 +99,7 @@ final class HttpLoad implements AutoCloseable {
                         } else {
                             done.completeExceptionally(ar.cause());
                         }
-                    });
+                    }));
             return done;
         };
     }
