@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code ember bench gateway}: in one run, (a) a Lettuce GET of a value the size of a cached
  * mlp-tiny answer at C concurrent callers — the Redis floor; (b) cache hits through the functions'
- * {@code /infer} at the same concurrency; (c) the latency a miss adds over calling the worker
+ * {@code /infer} at the same concurrency, beside a Funqy function that does nothing (the framework's
+ * own floor on this machine); (c) the latency a miss adds over calling the worker
  * directly, one call at a time, alternating the two paths so drift hits both alike.
  */
 @Command(name = "gateway", description = "Cache-hit path vs a bare Redis GET; miss overhead vs calling the worker.")
@@ -44,12 +45,19 @@ final class GatewayBench implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per phase")
     int seconds;
 
+    @Option(
+            names = "--warmup-seconds",
+            defaultValue = "20",
+            description = "Unmeasured load before each phase: the functions JVM needs ~15 s of traffic before"
+                    + " its JIT settles (hits ran at 5.5k req/s in the first 8 s, 29k after 20 s, with wrk)")
+    int warmupSeconds;
+
     private final AtomicLong unique = new AtomicLong(System.nanoTime());
 
     @Override
     public Integer call() throws Exception {
         Report.value("machine.cpus", Runtime.getRuntime().availableProcessors());
-        Duration warm = Duration.ofSeconds(3);
+        Duration warm = Duration.ofSeconds(warmupSeconds);
         Duration measure = Duration.ofSeconds(seconds);
         Path repo = Files.createTempDirectory("ember-bench-gateway");
         Path dir = Files.createDirectories(repo.resolve("mlp-tiny").resolve("1"));
@@ -88,6 +96,13 @@ final class GatewayBench implements Callable<Integer> {
             Report.value("gateway.redis_get_p50_ms", floor.p50Ms());
             Report.value("gateway.redis_get_p99_ms", floor.p99Ms());
 
+            // (a') the framework's floor: a Funqy function that does nothing (GET /live), same clients
+            Report.note("Funqy floor: GET /live, " + clients + " clients");
+            ClosedLoopLoad.Result live = toFunctions.run(toFunctions.get("/live"), clients, warm, measure);
+            Report.value("gateway.funqy_floor_rps", live.throughput());
+            Report.value("gateway.funqy_floor_p50_ms", live.p50Ms());
+            Report.value("gateway.funqy_floor_p99_ms", live.p99Ms());
+
             // (b) cache hits through /infer
             byte[] hot = inferBody(1.0f).getBytes(StandardCharsets.UTF_8);
             HttpLoad.Call hit = toFunctions.postJson("/infer", hot);
@@ -99,6 +114,7 @@ final class GatewayBench implements Callable<Integer> {
             Report.value("gateway.hit_p99_ms", hits.p99Ms());
             Report.value("gateway.hit_failed", hits.failed());
             Report.value("gateway.hit_ratio_vs_redis", hits.throughput() / floor.throughput());
+            Report.value("gateway.hit_ratio_vs_funqy_floor", hits.throughput() / live.throughput());
 
             // (c) misses: every request new, one at a time, the two paths alternating
             HttpLoad.Call direct = toWorker.postJson("/v2/models/mlp-tiny/infer", () -> v2Body(next()));
@@ -107,11 +123,11 @@ final class GatewayBench implements Callable<Integer> {
             Report.note("misses, direct to the worker vs through /infer, 1 client");
             org.HdrHistogram.Histogram directLatency = new org.HdrHistogram.Histogram(3);
             org.HdrHistogram.Histogram gatewayLatency = new org.HdrHistogram.Histogram(3);
-            long until = System.nanoTime() + measure.toNanos();
-            for (int i = 0; i < 200; i++) { // warm both
+            for (long warmUntil = System.nanoTime() + warm.toNanos(); System.nanoTime() < warmUntil; ) {
                 direct.send().get();
                 viaGateway.send().get();
             }
+            long until = System.nanoTime() + measure.toNanos();
             while (System.nanoTime() < until) {
                 time(direct, directLatency);
                 time(viaGateway, gatewayLatency);

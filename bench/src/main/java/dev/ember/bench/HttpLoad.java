@@ -54,23 +54,7 @@ final class HttpLoad implements AutoCloseable {
                 .putHeader("Content-Type", body.contentType())
                 .putHeader(Protocol.HEADER_CONTENT_LENGTH, Integer.toString(body.jsonLength()))
                 .setTimeout(60_000);
-        return () -> {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            context.runOnContext(v -> http.request(options)
-                    .compose(r -> r.send(bytes))
-                    .compose(response -> response.body()
-                            .compose(b -> response.statusCode() == 200
-                                    ? Future.succeededFuture()
-                                    : Future.failedFuture(response.statusCode() + " " + b)))
-                    .onComplete(ar -> {
-                        if (ar.succeeded()) {
-                            done.complete(null);
-                        } else {
-                            done.completeExceptionally(ar.cause());
-                        }
-                    }));
-            return done;
-        };
+        return () -> exchange(options, bytes);
     }
 
     /** A call that POSTs a JSON body as it is. */
@@ -85,23 +69,32 @@ final class HttpLoad implements AutoCloseable {
                 .setURI(path)
                 .putHeader("Content-Type", "application/json")
                 .setTimeout(60_000);
-        return () -> {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            context.runOnContext(v -> http.request(options)
-                    .compose(r -> r.send(Buffer.buffer(json.get())))
-                    .compose(response -> response.body()
-                            .compose(b -> response.statusCode() == 200
-                                    ? Future.succeededFuture()
-                                    : Future.failedFuture(response.statusCode() + " " + b)))
-                    .onComplete(ar -> {
-                        if (ar.succeeded()) {
-                            done.complete(null);
-                        } else {
-                            done.completeExceptionally(ar.cause());
-                        }
-                    }));
-            return done;
-        };
+        return () -> exchange(options, Buffer.buffer(json.get()));
+    }
+
+    /** A call that GETs {@code path}. */
+    Call get(String path) {
+        RequestOptions options =
+                new RequestOptions().setMethod(HttpMethod.GET).setURI(path).setTimeout(60_000);
+        return () -> exchange(options, null);
+    }
+
+    private CompletableFuture<Void> exchange(RequestOptions options, Buffer body) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        context.runOnContext(v -> http.request(options)
+                .compose(r -> body == null ? r.send() : r.send(body))
+                .compose(response -> response.body()
+                        .compose(b -> response.statusCode() == 200
+                                ? Future.succeededFuture()
+                                : Future.failedFuture(response.statusCode() + " " + b)))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        done.complete(null);
+                    } else {
+                        done.completeExceptionally(ar.cause());
+                    }
+                }));
+        return done;
     }
 
     /** One request-answer exchange. */

@@ -21,7 +21,9 @@ import dev.ember.pool.api.Protocol;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -245,12 +247,12 @@ public final class InferenceGateway implements AutoCloseable {
 
     private static InferenceResponse respond(InferenceRequest request, InferenceResponse r, CacheOutcome outcome) {
         boolean computedNow = outcome == CacheOutcome.MISS || outcome == CacheOutcome.COALESCED;
-        Parameters p = Parameters.EMPTY
-                .with(CacheOutcome.PARAMETER, outcome.wireName())
-                .with("ember.model_version", r.modelVersion() == null ? "" : r.modelVersion())
-                .with(Protocol.QUEUE_MS, computedNow ? number(r, Protocol.QUEUE_MS) : 0.0)
-                .with(Protocol.COMPUTE_MS, computedNow ? number(r, Protocol.COMPUTE_MS) : 0.0);
-        return new InferenceResponse(r.modelName(), r.modelVersion(), request.id(), p, r.outputs());
+        Map<String, Object> p = new LinkedHashMap<>(8); // one copy per answer: this runs on every cache hit
+        p.put(CacheOutcome.PARAMETER, outcome.wireName());
+        p.put("ember.model_version", r.modelVersion() == null ? "" : r.modelVersion());
+        p.put(Protocol.QUEUE_MS, computedNow ? number(r, Protocol.QUEUE_MS) : 0.0);
+        p.put(Protocol.COMPUTE_MS, computedNow ? number(r, Protocol.COMPUTE_MS) : 0.0);
+        return new InferenceResponse(r.modelName(), r.modelVersion(), request.id(), new Parameters(p), r.outputs());
     }
 
     private static double number(InferenceResponse r, String key) {

@@ -12,7 +12,6 @@ import io.quarkus.funqy.Funq;
 import io.quarkus.funqy.knative.events.CloudEvent;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -53,8 +52,8 @@ public class InferFunction {
                     return gateway.infer(
                             new GatewayRequest(apiKey, routed.model(), routed.version(), routed.request()));
                 })
-                // The gateway completes on Redis or pool I/O threads; encode elsewhere.
-                .emitOn(Infrastructure.getDefaultWorkerPool())
+                // The gateway may complete on a Redis or pool I/O thread: encoding waits for Funqy's
+                // serialization, which runs after Funqy's own hop to a worker thread.
                 .map(this::encode);
     }
 
@@ -64,10 +63,25 @@ public class InferFunction {
         return Uni.createFrom().completionStage(gateway::models);
     }
 
+    /**
+     * Liveness, for the platform's probe (and the gateway bench's framework floor): answers while
+     * the process serves HTTP, touching neither Redis nor the pool, so a slow dependency never gets a
+     * live instance restarted.
+     */
+    @Funq
+    public Liveness live() {
+        return Liveness.LIVE;
+    }
+
+    /** The body of {@code GET /live}. */
+    public record Liveness(boolean live) {
+        static final Liveness LIVE = new Liveness(true);
+    }
+
     private EncodedJson encode(InferenceResponse response) {
         // JSON only: the body is written by Funqy, which has no way to send the binary extension.
-        return new EncodedJson(
-                new String(codec.encodeResponse(response, name -> false).bytes(), StandardCharsets.UTF_8));
+        return EncodedJson.later(
+                () -> new String(codec.encodeResponse(response, name -> false).bytes(), StandardCharsets.UTF_8));
     }
 
     private static byte[] httpBody(RoutingContext ctx) {

@@ -23,7 +23,9 @@ import java.util.Locale;
 @Singleton
 public class RequestGate {
     /** Where Funqy serves: CloudEvents at the root, plain calls at each function's name. */
-    static final List<String> FUNCTION_PATHS = List.of("/", "/infer", "/models");
+    static final List<String> FUNCTION_PATHS = List.of("/", "/infer", "/models", "/live");
+    /** Functions that take no input, called with GET. */
+    private static final List<String> NO_INPUT = List.of("/models", "/live");
 
     @Inject
     EmberConfig config;
@@ -72,9 +74,9 @@ public class RequestGate {
             } else if (empty) {
                 refusal = "request body is empty: POST /infer takes a JSON object with \"model\" and \"inputs\"";
             }
-        } else if (request.path().equals("/models") && request.method() != HttpMethod.GET) {
+        } else if (NO_INPUT.contains(request.path()) && request.method() != HttpMethod.GET) {
             status = 405; // Funqy fails on a POST with a body to a function that takes none
-            refusal = "models is called with GET /models";
+            refusal = request.path().substring(1) + " is called with GET " + request.path();
         }
         if (refusal == null) {
             ctx.next();

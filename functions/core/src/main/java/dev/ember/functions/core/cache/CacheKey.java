@@ -3,7 +3,6 @@ package dev.ember.functions.core.cache;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.RequestedOutput;
 import dev.ember.pool.api.Tensor;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,48 +20,65 @@ import java.util.List;
  */
 public record CacheKey(String hex) {
     private static final byte[] DOMAIN = "ember-cache-v1".getBytes(StandardCharsets.UTF_8);
+    // Cloned per key: a provider lookup per cache hit costs more than the hashing of a small input.
+    private static final MessageDigest SHA256 = sha256();
 
     public static CacheKey of(String model, String version, InferenceRequest request) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = fresh();
+        byte[] scratch = new byte[Long.BYTES];
         sha.update(DOMAIN);
-        string(sha, model);
-        string(sha, version);
+        string(sha, scratch, model);
+        string(sha, scratch, version);
         List<String> outputs = new ArrayList<>();
         for (RequestedOutput o : request.outputs()) {
             outputs.add(o.name());
         }
         outputs.sort(Comparator.naturalOrder());
-        number(sha, outputs.size());
-        outputs.forEach(o -> string(sha, o));
+        number(sha, scratch, outputs.size());
+        for (String o : outputs) {
+            string(sha, scratch, o);
+        }
         List<Tensor> inputs = new ArrayList<>(request.inputs());
         inputs.sort(Comparator.comparing(Tensor::name));
-        number(sha, inputs.size());
+        number(sha, scratch, inputs.size());
         for (Tensor t : inputs) {
-            string(sha, t.name());
-            string(sha, t.datatype().wireName());
+            string(sha, scratch, t.name());
+            string(sha, scratch, t.datatype().wireName());
             long[] dims = t.shape().toArray();
-            number(sha, dims.length);
+            number(sha, scratch, dims.length);
             for (long d : dims) {
-                number(sha, d);
+                number(sha, scratch, d);
             }
-            number(sha, t.byteSize());
+            number(sha, scratch, t.byteSize());
             sha.update(t.data());
         }
         return new CacheKey(HexFormat.of().formatHex(sha.digest()));
     }
 
-    private static void string(MessageDigest sha, String s) {
+    private static void string(MessageDigest sha, byte[] scratch, String s) {
         if (s == null) {
-            number(sha, -1);
+            number(sha, scratch, -1);
             return;
         }
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        number(sha, b.length);
+        number(sha, scratch, b.length);
         sha.update(b);
     }
 
-    private static void number(MessageDigest sha, long v) {
-        sha.update(ByteBuffer.allocate(8).putLong(v).array());
+    private static void number(MessageDigest sha, byte[] scratch, long v) {
+        for (int i = Long.BYTES - 1; i >= 0; i--) {
+            scratch[i] = (byte) v;
+            v >>>= 8;
+        }
+        sha.update(scratch);
+    }
+
+    private static MessageDigest fresh() {
+        try {
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            return sha256();
+        }
     }
 
     private static MessageDigest sha256() {

@@ -281,6 +281,25 @@ class InferIT {
     }
 
     @Test
+    void liveAnswersGetAndRefusesAPostWithABody() {
+        assertThat(given().get("/live")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getBoolean("live"))
+                .isTrue();
+        assertThat(given().contentType("application/json")
+                        .body("{}")
+                        .post("/live")
+                        .then()
+                        .statusCode(405)
+                        .extract()
+                        .<String>path("error"))
+                .contains("GET /live");
+    }
+
+    @Test
     void metricsShowTheGatewaysCacheCountersAndTheCircuitBreaker() {
         int base = uniqueBase();
         post(maskedSum(base)).then().statusCode(200);
