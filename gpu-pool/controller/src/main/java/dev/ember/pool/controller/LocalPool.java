@@ -14,13 +14,19 @@ import dev.ember.pool.controller.scaling.ScalingPolicy;
 import dev.ember.pool.worker.repository.ModelLocation;
 import dev.ember.pool.worker.repository.ModelRepository;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,6 +43,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalPool implements PoolClient {
     private static final System.Logger LOG = System.getLogger(LocalPool.class.getName());
+    /** How long a new model file must stay unchanged before it is loaded. */
+    private static final Duration SETTLE = Duration.ofSeconds(1);
 
     /** Runs after a new version is warm on every worker and before it takes traffic. */
     @FunctionalInterface
@@ -56,6 +64,10 @@ public final class LocalPool implements PoolClient {
     private final ScheduledExecutorService timer;
     private final Map<String, ModelPool> pools = new ConcurrentHashMap<>();
     private final Map<String, Long> latestVersions = new ConcurrentHashMap<>();
+    /** Models whose newest version serves as a canary: model → canary version. */
+    private final Map<String, String> canaries = new ConcurrentHashMap<>();
+    /** Versions that failed to load, by model, as file signatures: retried when the file changes. */
+    private final Map<String, String> failedLoads = new ConcurrentHashMap<>();
 
     private LocalPool(LocalPoolConfig config, MeterRegistry registry, Clock clock, VersionHook hook) {
         this.config = config;
@@ -180,6 +192,13 @@ public final class LocalPool implements PoolClient {
                                 })
                                 .thenCompose(v -> pool.onEveryWorker(w -> w.client.promote(model)))
                                 .thenApply(v -> null))
+                .thenRun(() -> {
+                    if (canary) {
+                        canaries.put(model, version);
+                    } else {
+                        canaries.remove(model);
+                    }
+                })
                 .thenRun(() -> LOG.log(
                         System.Logger.Level.INFO,
                         "{0} version {1} {2}",
@@ -194,7 +213,7 @@ public final class LocalPool implements PoolClient {
         if (pool == null) {
             return CompletableFuture.failedFuture(unknown(model));
         }
-        return pool.onEveryWorker(w -> w.client.promote(model)).thenApply(v -> null);
+        return pool.onEveryWorker(w -> w.client.promote(model)).thenAccept(v -> canaries.remove(model));
     }
 
     @Override
@@ -219,6 +238,7 @@ public final class LocalPool implements PoolClient {
                 model,
                 new ScalingPolicy(scalingConfig(config.scaling()), clock.instant()),
                 launcher,
+                () -> latestVersions.getOrDefault(model, Long.MAX_VALUE),
                 timer,
                 clock,
                 this.config.bufferTimeout(),
@@ -262,25 +282,65 @@ public final class LocalPool implements PoolClient {
         });
     }
 
+    /**
+     * The repository watch: a new model gets a pool; a new version is loaded beside the old one once
+     * its file has stopped changing (a copy in progress is not loaded half-written), and one that
+     * fails to load is retried only when its file changes; a canary whose model's config no longer
+     * asks for one ({@code canary_percent: 0}) is promoted.
+     */
     private void checkVersions() {
         try {
             for (ModelLocation m : repository.scan()) {
-                if (!pools.containsKey(m.name())) {
-                    LOG.log(System.Logger.Level.INFO, "new model {0} in the repository", m.name());
-                    latestVersions.put(m.name(), m.version());
-                    pools.computeIfAbsent(m.name(), name -> newPool(name, m.config()))
-                            .tick(clock.instant());
-                    continue;
-                }
-                Long known = latestVersions.get(m.name());
-                if (known != null && m.version() > known) {
-                    latestVersions.put(m.name(), m.version());
-                    LOG.log(System.Logger.Level.INFO, "new version {0} of {1}: loading it", m.version(), m.name());
-                    reload(m.name()).join();
+                String name = m.name();
+                if (!pools.containsKey(name)) {
+                    LOG.log(System.Logger.Level.INFO, "new model {0} in the repository", name);
+                    latestVersions.put(name, m.version());
+                    pools.computeIfAbsent(name, n -> newPool(n, m.config())).tick(clock.instant());
+                } else if (m.version() > latestVersions.getOrDefault(name, Long.MAX_VALUE)) {
+                    loadNewVersion(m);
+                } else if (canaries.containsKey(name) && m.config().canaryPercent() == 0) {
+                    LOG.log(System.Logger.Level.INFO, "{0}: canary_percent is 0 now, promoting the canary", name);
+                    promote(name).join();
                 }
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "checking the repository for new versions failed: {0}", e.toString());
+        }
+    }
+
+    private void loadNewVersion(ModelLocation m) {
+        Optional<String> signature = settledSignature(m);
+        if (signature.isEmpty() || signature.get().equals(failedLoads.get(m.name()))) {
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "new version {0} of {1}: loading it", m.version(), m.name());
+        try {
+            reload(m.name()).join();
+            latestVersions.put(m.name(), m.version());
+            failedLoads.remove(m.name());
+        } catch (CompletionException e) {
+            failedLoads.put(m.name(), signature.get());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "version {0} of {1} did not load, the old version keeps serving; it is tried again when"
+                            + " {2} changes: {3}",
+                    m.version(),
+                    m.name(),
+                    m.modelFile(),
+                    e.getCause() == null ? e.toString() : e.getCause().getMessage());
+        }
+    }
+
+    /** Size and modification time of the model file, once it has not changed for a second. */
+    private static Optional<String> settledSignature(ModelLocation m) {
+        try {
+            FileTime modified = Files.getLastModifiedTime(m.modelFile());
+            if (modified.toInstant().isAfter(Instant.now().minus(SETTLE))) {
+                return Optional.empty();
+            }
+            return Optional.of(m.version() + ":" + Files.size(m.modelFile()) + ":" + modified.toMillis());
+        } catch (IOException e) {
+            return Optional.empty(); // removed or renamed since the scan: look again next time
         }
     }
 

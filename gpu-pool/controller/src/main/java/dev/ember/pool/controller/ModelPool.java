@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * One model's workers: routing, buffering at zero, retries, supervision and scaling.
@@ -58,6 +59,7 @@ final class ModelPool implements AutoCloseable {
     private final ScalingPolicy policy;
     private final Forecaster forecaster = new Forecaster(dev.ember.pool.controller.forecast.ForecasterConfig.DEFAULTS);
     private final WorkerLauncher launcher;
+    private final LongSupplier servingVersion;
     private final ScheduledExecutorService timer;
     private final Clock clock;
     private final Duration bufferTimeout;
@@ -79,6 +81,7 @@ final class ModelPool implements AutoCloseable {
             String model,
             ScalingPolicy policy,
             WorkerLauncher launcher,
+            LongSupplier servingVersion,
             ScheduledExecutorService timer,
             Clock clock,
             Duration bufferTimeout,
@@ -87,6 +90,7 @@ final class ModelPool implements AutoCloseable {
         this.model = model;
         this.policy = policy;
         this.launcher = launcher;
+        this.servingVersion = servingVersion;
         this.timer = timer;
         this.clock = clock;
         this.bufferTimeout = bufferTimeout;
@@ -208,7 +212,7 @@ final class ModelPool implements AutoCloseable {
 
     private void launch() {
         launching.incrementAndGet();
-        launcher.launch(model).whenComplete((w, e) -> {
+        launcher.launch(model, servingVersion.getAsLong()).whenComplete((w, e) -> {
             launching.decrementAndGet();
             if (e != null) {
                 LOG.log(System.Logger.Level.WARNING, "could not start a worker for {0}: {1}", model, e.getMessage());

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,7 +65,7 @@ final class SpareWorkerLauncher implements WorkerLauncher {
     }
 
     @Override
-    public CompletableFuture<WorkerHandle> launch(String model) {
+    public CompletableFuture<WorkerHandle> launch(String model, long upToVersion) {
         WorkerProcess spare = takeSpare();
         CompletableFuture<WorkerProcess> process = spare != null
                 ? CompletableFuture.completedFuture(spare)
@@ -72,7 +73,7 @@ final class SpareWorkerLauncher implements WorkerLauncher {
         replenish();
         return process.thenCompose(p -> {
             HttpPoolClient client = new HttpPoolClient(p.uri());
-            return client.loadModel(model, false)
+            return client.loadModel(model, false, OptionalLong.of(upToVersion))
                     .thenApply(report -> {
                         record(ColdStart.PHASE_MODEL_LOAD, millis(report, "model_load_ms"));
                         record(ColdStart.PHASE_WARMUP, millis(report, "warmup_ms"));

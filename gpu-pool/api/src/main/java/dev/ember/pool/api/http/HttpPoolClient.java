@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
@@ -213,7 +214,13 @@ public final class HttpPoolClient implements PoolClient {
      * the server's report ({@code loaded}, {@code retired}, {@code model_load_ms}, {@code warmup_ms}).
      */
     public CompletableFuture<Parameters> loadModel(String model, boolean stage) {
-        return repositoryCall(model, "/load" + (stage ? "?stage=true" : ""));
+        return loadModel(model, stage, OptionalLong.empty());
+    }
+
+    /** As {@link #loadModel(String, boolean)}, ignoring versions newer than {@code upToVersion}. */
+    public CompletableFuture<Parameters> loadModel(String model, boolean stage, OptionalLong upToVersion) {
+        return repositoryCall(
+                model, "/load?stage=" + stage + (upToVersion.isPresent() ? "&up_to=" + upToVersion.getAsLong() : ""));
     }
 
     /** Ends a staged load or canary: the newest version takes all traffic. */

@@ -11,7 +11,9 @@ import dev.ember.pool.controller.LocalPoolConfig;
 import dev.ember.pool.worker.WorkerProcess;
 import dev.ember.pool.worker.it.ModelFixtures;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -246,6 +248,68 @@ class LocalPoolIT {
                             .modelVersion())
                     .isEqualTo("2");
         }
+    }
+
+    @Test
+    void aVersionThatCannotLoadLeavesTheOldOneServingAndIsLoadedOnceItsFileIsFixed() throws Exception {
+        ModelFixtures.repo(repo).add("mlp", "mlp-tiny", 1, "scaling: {min_warm: 1}\n");
+        start(LocalPool.VersionHook.NONE);
+        pool.infer("mlp", null, request(0)).get(60, TimeUnit.SECONDS);
+
+        Path broken = Files.createDirectories(repo.resolve("mlp/2")).resolve("model.onnx");
+        Files.write(broken, new byte[] {1, 2, 3, 4}); // not an ONNX model
+        Thread.sleep(3_000); // settle (1 s) plus a few checks: each would try it again if it were retried blindly
+        for (int i = 0; i < 10; i++) {
+            assertThat(pool.infer("mlp", null, request(i))
+                            .get(30, TimeUnit.SECONDS)
+                            .modelVersion())
+                    .isEqualTo("1");
+        }
+        long killed = pool.workerPids("mlp").get(0);
+        ProcessHandle.of(killed).ifPresent(ProcessHandle::destroyForcibly);
+        awaitTrue(
+                () -> !pool.workerPids("mlp").isEmpty()
+                        && !pool.workerPids("mlp").contains(killed),
+                Duration.ofSeconds(60),
+                "a replacement worker, on version 1 despite the broken version 2");
+        assertThat(pool.infer("mlp", null, request(2)).get(30, TimeUnit.SECONDS).modelVersion())
+                .isEqualTo("1");
+
+        Path fixed = Files.createTempFile(repo.resolve("mlp"), "model", ".onnx");
+        Files.copy(ModelFixtures.modelFile("mlp-tiny"), fixed, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(fixed, broken, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        awaitTrue(
+                () -> "2".equals(pool.infer("mlp", null, request(1)).join().modelVersion()),
+                Duration.ofSeconds(30),
+                "the fixed version 2 serving");
+    }
+
+    @Test
+    void aCanaryIsPromotedWhenTheModelsConfigStopsAskingForOne() throws Exception {
+        ModelFixtures.repo(repo).add("mlp", "mlp-tiny", 1, "canary_percent: 50\nscaling: {min_warm: 1}\n");
+        start(LocalPool.VersionHook.NONE);
+        pool.infer("mlp", null, request(0)).get(60, TimeUnit.SECONDS);
+        ModelFixtures.repo(repo).add("mlp", "mlp-tiny", 2, "canary_percent: 50\nscaling: {min_warm: 1}\n");
+        awaitTrue(
+                () -> "2".equals(pool.infer("mlp", null, request(1)).join().modelVersion()),
+                Duration.ofSeconds(30),
+                "the canary answering some requests");
+
+        Files.writeString(repo.resolve("mlp/config.yaml"), "canary_percent: 0\nscaling: {min_warm: 1}\n");
+        awaitTrue(
+                () -> {
+                    for (int i = 0; i < 20; i++) {
+                        if (!"2"
+                                .equals(pool.infer("mlp", null, request(i))
+                                        .join()
+                                        .modelVersion())) {
+                            return false;
+                        }
+                    }
+                    return true;
+                },
+                Duration.ofSeconds(30),
+                "version 2 answering every request");
     }
 
     @Test

@@ -225,7 +225,9 @@ public final class V2HttpServer implements AutoCloseable {
                         () -> switch (action) {
                             case "load" ->
                                 loadReport(service.loadModel(
-                                        model, "true".equals(ctx.queryParams().get("stage"))));
+                                        model,
+                                        "true".equals(ctx.queryParams().get("stage")),
+                                        upTo(ctx.queryParams().get("up_to"))));
                             case "unload" -> {
                                 service.unloadModel(model);
                                 yield codec.encodeObject(Map.of("model", model, "unloaded", true));
@@ -243,6 +245,18 @@ public final class V2HttpServer implements AutoCloseable {
                         errors.send(response, ar.cause());
                     }
                 });
+    }
+
+    /** The {@code up_to} query parameter of a load: the newest version to serve; absent, every version. */
+    private static long upTo(String value) {
+        if (value == null) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw InferenceException.badInput("up_to must be a version number, got '" + value + "'");
+        }
     }
 
     private byte[] loadReport(LoadReport report) {

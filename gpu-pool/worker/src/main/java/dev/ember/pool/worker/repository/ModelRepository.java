@@ -56,14 +56,19 @@ public final class ModelRepository {
 
     /** Every model version to serve, by name then version. Fails if a config.yaml is invalid. */
     public List<ModelLocation> scan() {
+        return scan(name -> true, Long.MAX_VALUE);
+    }
+
+    private List<ModelLocation> scan(java.util.function.Predicate<String> names, long upToVersion) {
         List<ModelLocation> found = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
                 String name = dir.getFileName().toString();
-                if (!isValidName(name)) {
+                if (!isValidName(name) || !names.test(name)) {
                     continue;
                 }
-                List<Long> versions = versions(dir);
+                List<Long> versions =
+                        versions(dir).stream().filter(v -> v <= upToVersion).toList();
                 if (versions.isEmpty()) {
                     LOG.log(System.Logger.Level.DEBUG, "{0} holds no <version>/model.onnx; not a model", dir);
                     continue;
@@ -85,9 +90,16 @@ public final class ModelRepository {
 
     /** One model's versions as they are on disk now, or empty if there is no such model. */
     public Optional<List<ModelLocation>> scan(String name) {
+        return scan(name, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #scan(String)}, as if versions above {@code upToVersion} were not there (the
+     * version policy then picks among the rest).
+     */
+    public Optional<List<ModelLocation>> scan(String name, long upToVersion) {
         requireValidName(name);
-        return Optional.of(scan().stream().filter(m -> m.name().equals(name)).toList())
-                .filter(l -> !l.isEmpty());
+        return Optional.of(scan(name::equals, upToVersion)).filter(l -> !l.isEmpty());
     }
 
     private static List<Long> versions(Path modelDir) throws IOException {

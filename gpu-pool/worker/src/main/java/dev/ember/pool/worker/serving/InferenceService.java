@@ -110,11 +110,22 @@ public final class InferenceService implements AutoCloseable {
      * takes no unversioned traffic (it answers only requests that name it) until {@link #promote} —
      * time for a gateway to warm its cache against it first.
      */
-    public synchronized LoadReport loadModel(String name, boolean stage) {
+    public LoadReport loadModel(String name, boolean stage) {
+        return loadModel(name, stage, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #loadModel(String, boolean)}, leaving out versions newer than {@code upToVersion}:
+     * a controller starting a worker asks for the version it has seen load, so a newer one that
+     * does not (say, copied in half-written) cannot keep the model from scaling.
+     */
+    public synchronized LoadReport loadModel(String name, boolean stage, long upToVersion) {
         ModelRepository.requireValidName(name);
         List<ModelLocation> wanted = repository
-                .scan(name)
-                .orElseThrow(() -> InferenceException.notFound("no model '" + name + "' in " + repository.root()));
+                .scan(name, upToVersion)
+                .orElseThrow(() -> InferenceException.notFound("no model '" + name + "'"
+                        + (upToVersion == Long.MAX_VALUE ? "" : " at version " + upToVersion + " or below")
+                        + " in " + repository.root()));
         ModelEntry current = models.get(name);
         NavigableMap<Long, ServedModel> next = new TreeMap<>();
         Map<String, dev.ember.pool.worker.warmup.ColdStart> loaded = new LinkedHashMap<>();

@@ -135,6 +135,28 @@ class ReloadIT {
         }
     }
 
+    @Test
+    void aLoadCanBeHeldToAVersionSoABrokenNewerOneIsLeftAlone() throws Exception {
+        ModelFixtures.repo(repo).add("mlp", "mlp-tiny", 1, "");
+        Path broken = Files.createDirectories(repo.resolve("mlp/2")).resolve("model.onnx");
+        Files.write(broken, new byte[] {1, 2, 3, 4});
+        try (Worker worker = Worker.start(WorkerConfig.local(repo, 0).asSpare())) {
+            Http http = new Http(worker.port());
+            assertThat(http.post("/v2/repository/models/mlp/load?up_to=x", "").body())
+                    .contains("up_to must be a version number");
+            assertThat(http.post("/v2/repository/models/mlp/load?up_to=0", "").statusCode())
+                    .isEqualTo(404);
+            HttpResponse<String> failed = http.post("/v2/repository/models/mlp/load", "");
+            assertThat(failed.statusCode()).as(failed.body()).isGreaterThanOrEqualTo(400);
+
+            assertThat(http.post("/v2/repository/models/mlp/load?up_to=1", "").statusCode())
+                    .isEqualTo(200);
+            assertThat(version(http.post("/v2/models/mlp/infer", WorkerIT.mlpJson(1))
+                            .body()))
+                    .isEqualTo("1");
+        }
+    }
+
     private static String version(String body) {
         try {
             return JSON.readTree(body).get("model_version").asText();
