@@ -155,6 +155,16 @@ public final class Tensor {
         return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** Writes the element bytes to {@code out}, straight from the array when they are on the heap. */
+    public void writeData(java.io.OutputStream out) throws java.io.IOException {
+        ByteBuffer bytes = data();
+        if (bytes.hasArray()) {
+            out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+        } else {
+            out.write(toBytes());
+        }
+    }
+
     public int byteSize() {
         return data.remaining();
     }

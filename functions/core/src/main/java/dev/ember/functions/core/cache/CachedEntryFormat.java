@@ -52,14 +52,7 @@ public final class CachedEntryFormat {
                     out.writeLong(d);
                 }
                 out.writeInt(t.byteSize());
-                ByteBuffer data = t.data();
-                if (data.hasArray()) {
-                    out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
-                } else {
-                    byte[] copy = new byte[data.remaining()];
-                    data.get(copy);
-                    out.write(copy);
-                }
+                t.writeData(out);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -385,18 +385,15 @@ public final class InferenceCodec {
         }
         int jsonLength = out.size();
         boolean anyBinary = false;
-        for (Tensor t : tensors) {
-            if (binary.test(t.name())) {
-                anyBinary = true;
-                ByteBuffer data = t.data();
-                if (data.hasArray()) {
-                    out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
-                } else {
-                    byte[] copy = new byte[data.remaining()];
-                    data.get(copy);
-                    out.write(copy, 0, copy.length);
+        try {
+            for (Tensor t : tensors) {
+                if (binary.test(t.name())) {
+                    anyBinary = true;
+                    t.writeData(out);
                 }
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
         return new EncodedBody(out.toByteArray(), jsonLength, anyBinary);
     }
