@@ -26,6 +26,9 @@ import java.util.Optional;
  * @param canaryPercent when a new version appears, the share of unversioned requests it takes
  *     until promoted (0: it takes all traffic as soon as it is warm)
  * @param scaling how a local pool sizes this model's workers
+ * @param dimsMultipleOf per input, a divisor per dimension that the request's size there must be a
+ *     multiple of (1: any size), for models that only accept, say, images whose sides are multiples
+ *     of 32: such inputs get a 400 that says so instead of a failure deep inside the model
  */
 public record ModelConfig(
         int maxBatchSize,
@@ -46,7 +49,8 @@ public record ModelConfig(
         boolean deterministic,
         String fallback,
         int canaryPercent,
-        ScalingSettings scaling) {
+        ScalingSettings scaling,
+        Map<String, List<Long>> dimsMultipleOf) {
 
     public enum OptimizationLevel {
         DISABLE,
@@ -82,7 +86,8 @@ public record ModelConfig(
             true,
             null,
             0,
-            ScalingSettings.DEFAULT);
+            ScalingSettings.DEFAULT,
+            Map.of());
 
     public ModelConfig {
         Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
@@ -116,6 +121,15 @@ public record ModelConfig(
         if (intraOpThreads < 0 || interOpThreads < 0) {
             throw new IllegalArgumentException("intra_op_threads and inter_op_threads must be ≥ 0 (0 = ORT default)");
         }
+        Map<String, List<Long>> divisors = new java.util.TreeMap<>();
+        dimsMultipleOf.forEach((input, perDim) -> {
+            if (perDim == null || perDim.isEmpty() || perDim.stream().anyMatch(d -> d == null || d < 1)) {
+                throw new IllegalArgumentException("dims_multiple_of." + input
+                        + " must list one divisor ≥ 1 per dimension (1: any size), got " + perDim);
+            }
+            divisors.put(input, List.copyOf(perDim));
+        });
+        dimsMultipleOf = Collections.unmodifiableMap(divisors);
         EnumMap<PriorityClass, PriorityPolicy> complete = new EnumMap<>(DEFAULT_PRIORITIES);
         complete.putAll(priorities);
         priorities = Collections.unmodifiableMap(complete);
@@ -155,7 +169,8 @@ public record ModelConfig(
                 deterministic,
                 fallback,
                 canaryPercent,
-                scaling);
+                scaling,
+                dimsMultipleOf);
     }
 
     private static Map<PriorityClass, PriorityPolicy> defaultPriorities() {

@@ -117,7 +117,8 @@ public final class ModelConfigReader {
             Boolean deterministic,
             String fallback,
             Integer canaryPercent,
-            RawScaling scaling) {
+            RawScaling scaling,
+            Map<String, List<Long>> dimsMultipleOf) {
 
         ModelConfig toConfig() {
             ModelConfig d = ModelConfig.DEFAULTS;
@@ -144,7 +145,8 @@ public final class ModelConfigReader {
                     or(deterministic, d.deterministic()),
                     fallback,
                     or(canaryPercent, d.canaryPercent()),
-                    scaling == null ? d.scaling() : scaling.toSettings());
+                    scaling == null ? d.scaling() : scaling.toSettings(),
+                    or(dimsMultipleOf, d.dimsMultipleOf()));
         }
 
         private Map<PriorityClass, PriorityPolicy> priorityPolicies() {

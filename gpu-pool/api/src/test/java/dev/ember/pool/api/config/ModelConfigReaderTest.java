@@ -235,6 +235,14 @@ class ModelConfigReaderTest {
         assertThat(c.withMaxBatchSize(0).batching()).isFalse();
     }
 
+    @Test
+    void dimsMultipleOfListsADivisorPerDimension() {
+        ModelConfig c = ModelConfigReader.parse("dims_multiple_of: {x: [1, 1, 32, 32]}\n");
+        assertThat(c.dimsMultipleOf()).containsEntry("x", List.of(1L, 1L, 32L, 32L));
+        assertInvalid("dims_multiple_of: {x: [1, 0]}\n", "dims_multiple_of.x", "≥ 1");
+        assertInvalid("dims_multiple_of: {x: []}\n", "dims_multiple_of.x");
+    }
+
     private static void assertInvalid(String yaml, String... words) {
         assertThatThrownBy(() -> ModelConfigReader.parse(yaml))
                 .as(yaml)

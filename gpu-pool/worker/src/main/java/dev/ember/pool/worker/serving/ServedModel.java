@@ -11,6 +11,7 @@ import dev.ember.pool.api.RequestedOutput;
 import dev.ember.pool.api.Tensor;
 import dev.ember.pool.api.TensorMetadata;
 import dev.ember.pool.api.config.ModelConfig;
+import dev.ember.pool.api.validation.DimensionMultiples;
 import dev.ember.pool.api.validation.RequestValidator;
 import dev.ember.pool.worker.batching.BatchResult;
 import dev.ember.pool.worker.batching.DeadlineScheduler;
@@ -44,6 +45,7 @@ public final class ServedModel implements AutoCloseable {
     private final WorkerMetrics.ModelMeters meters;
     private final List<Meter.Id> gauges;
     private final ColdStart coldStart;
+    private final DimensionMultiples dimensions;
     private volatile boolean retired;
 
     private ServedModel(
@@ -53,8 +55,10 @@ public final class ServedModel implements AutoCloseable {
             boolean batched,
             WorkerMetrics.ModelMeters meters,
             List<Meter.Id> gauges,
-            ColdStart coldStart) {
+            ColdStart coldStart,
+            DimensionMultiples dimensions) {
         this.gauges = gauges;
+        this.dimensions = dimensions;
         this.coldStart = coldStart;
         this.location = location;
         this.session = session;
@@ -79,7 +83,10 @@ public final class ServedModel implements AutoCloseable {
         boolean batched = location.config().batching() && session.metadata().batchable();
         long warmStart = System.nanoTime();
         int runs;
+        DimensionMultiples dimensions;
         try {
+            dimensions =
+                    DimensionMultiples.of(location.name(), location.config().dimsMultipleOf(), session.metadata());
             runs = ModelWarmup.run(
                     location.name(),
                     session,
@@ -107,7 +114,7 @@ public final class ServedModel implements AutoCloseable {
         for (PriorityClass p : PriorityClass.values()) {
             gauges.add(meters.queueDepth(location.versionLabel(), p, () -> batcher.queueDepth(p)));
         }
-        return new ServedModel(location, session, batcher.start(), batched, meters, gauges, coldStart);
+        return new ServedModel(location, session, batcher.start(), batched, meters, gauges, coldStart, dimensions);
     }
 
     /** What making this version servable cost. */
@@ -186,6 +193,7 @@ public final class ServedModel implements AutoCloseable {
             InferenceRequest request, PriorityClass priority, Duration timeout) {
         ModelMetadata metadata = session.metadata();
         RequestValidator.validate(request, metadata, batched);
+        dimensions.check(request);
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         for (TensorMetadata declared : metadata.inputs()) {
             inputs.put(declared.name(), request.input(declared.name()).orElseThrow());

@@ -72,14 +72,24 @@ class PretrainedModelsIT {
     }
 
     @Test
-    void anImageWhoseSidesAreNotMultiplesOf32FailsWithTheModelsReasonNotAStackTrace() {
-        Http http = new Http(worker.port());
-        float[] pixels = new float[3 * 50 * 70];
-        HttpResponse<String> r =
-                http.post("/v2/models/ppocr-det/infer", """
-                {"inputs": [{"name": "x", "shape": [1, 3, 50, 70], "datatype": "FP32", "data": %s}]}""".formatted(java.util.Arrays.toString(pixels)));
+    void anImageWhoseSidesAreNotMultiplesOf32IsA400SayingWhichSizesWould() {
+        HttpResponse<String> r = new Http(worker.port()).post("/v2/models/ppocr-det/infer", image50x70Json());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body())
+                .contains("input 'x' has size 50 in dimension 2")
+                .contains("multiples of 32 there (e.g. 32 or 64)");
+    }
+
+    @Test
+    void withoutTheRuleTheSameImageFailsInsideTheModelAsA500WithItsReasonNotAStackTrace() {
+        HttpResponse<String> r = new Http(worker.port()).post("/v2/models/ppocr-batched/infer", image50x70Json());
         assertThat(r.statusCode()).isEqualTo(500);
-        assertThat(r.body()).contains("model 'ppocr-det' failed").doesNotContain("\tat ");
+        assertThat(r.body()).contains("model 'ppocr-batched' failed").doesNotContain("\tat ");
+    }
+
+    private static String image50x70Json() {
+        return """
+                {"inputs": [{"name": "x", "shape": [1, 3, 50, 70], "datatype": "FP32", "data": %s}]}""".formatted(java.util.Arrays.toString(new float[3 * 50 * 70]));
     }
 
     @Test
