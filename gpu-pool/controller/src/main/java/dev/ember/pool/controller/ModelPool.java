@@ -5,12 +5,12 @@ import dev.ember.pool.api.InferenceException.Reason;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.ModelMetadata;
-import dev.ember.pool.controller.forecast.Forecaster;
 import dev.ember.pool.controller.scaling.ConcurrencySample;
 import dev.ember.pool.controller.scaling.LoadForecast;
 import dev.ember.pool.controller.scaling.MetricsSnapshot;
 import dev.ember.pool.controller.scaling.ScaleDecision;
 import dev.ember.pool.controller.scaling.ScalingPolicy;
+import dev.ember.warmup.forecast.Forecaster;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,7 +57,7 @@ final class ModelPool implements AutoCloseable {
 
     private final String model;
     private final ScalingPolicy policy;
-    private final Forecaster forecaster = new Forecaster(dev.ember.pool.controller.forecast.ForecasterConfig.DEFAULTS);
+    private final Forecaster forecaster = new Forecaster(dev.ember.warmup.forecast.ForecasterConfig.DEFAULTS);
     private final WorkerLauncher launcher;
     private final LongSupplier servingVersion;
     private final ScheduledExecutorService timer;

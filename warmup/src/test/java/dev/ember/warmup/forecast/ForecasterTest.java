@@ -1,4 +1,4 @@
-package dev.ember.pool.controller.forecast;
+package dev.ember.warmup.forecast;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

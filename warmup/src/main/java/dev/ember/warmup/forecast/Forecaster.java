@@ -1,4 +1,4 @@
-package dev.ember.pool.controller.forecast;
+package dev.ember.warmup.forecast;
 
 import java.time.Duration;
 import java.time.Instant;
