@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
  *       optimized form, warms it, and answers. The spare's own start is not on the request's path.
  * </ul>
  *
- * Both are timed from the scaling decision (spawn, or load call) to the first response.
+ * Both are timed from the scaling decision (spawn, or load call) to the first response, taking
+ * turns ({@link SideBySide}); the speedup is the median of per-repetition ratios, with its spread.
  */
 @Command(name = "coldstart", description = "Scale-from-zero to first response: a plain JVM against Ember's path.")
 final class ColdStartBench implements Callable<Integer> {
@@ -45,7 +46,10 @@ final class ColdStartBench implements Callable<Integer> {
             description = "JVM options of Ember's workers (bin/ember passes the class-data archive and native path)")
     String emberJvmOptions;
 
-    @Option(names = "--repetitions", defaultValue = "5")
+    @Option(
+            names = "--repetitions",
+            defaultValue = "5",
+            description = "Interleaved repetitions of each way, at least 3 (default ${DEFAULT-VALUE})")
     int repetitions;
 
     @Override
@@ -68,42 +72,53 @@ final class ColdStartBench implements Callable<Integer> {
         naive(naiveRepo, image);
         ember(emberRepo, cache, emberJvm, image);
 
-        List<Long> naive = new ArrayList<>();
-        List<Long> ember = new ArrayList<>();
         List<Map<String, Long>> naivePhases = new ArrayList<>();
         List<Map<String, Long>> emberPhases = new ArrayList<>();
-        for (int i = 0; i < repetitions; i++) { // alternating, so drift hits both
-            Report.note("repetition " + (i + 1) + " of " + repetitions);
-            Run n = naive(naiveRepo, image);
-            naive.add(n.totalMs());
-            naivePhases.add(n.phases());
-            Run e = ember(emberRepo, cache, emberJvm, image);
-            ember.add(e.totalMs());
-            emberPhases.add(e.phases());
-        }
-        double naiveP50 = median(naive);
-        double emberP50 = median(ember);
-        Report.value("coldstart.naive_runs_ms", naive.toString().replace(" ", ""));
-        Report.value("coldstart.ember_runs_ms", ember.toString().replace(" ", ""));
-        Report.value("coldstart.naive_p50_ms", naiveP50);
-        Report.value("coldstart.ember_p50_ms", emberP50);
-        Report.value("coldstart.speedup", naiveP50 / emberP50);
+        SideBySide side = new SideBySide()
+                .phase("naive", () -> timed(() -> naive(naiveRepo, image), naivePhases))
+                .phase("ember", () -> timed(() -> ember(emberRepo, cache, emberJvm, image), emberPhases))
+                .run(repetitions);
+        Report.value("coldstart.naive_runs_ms", runs(side.values("naive")));
+        Report.value("coldstart.ember_runs_ms", runs(side.values("ember")));
+        Report.value("coldstart.naive_p50_ms", side.median("naive"));
+        Report.value("coldstart.ember_p50_ms", side.median("ember"));
+        side.ratio("naive", "ember").report("coldstart.speedup");
         for (String phase : List.of("spawn", "runtime_init", "model_load", "warmup", "first_request")) {
-            Report.value(
-                    "coldstart.naive." + phase + "_p50_ms",
-                    median(naivePhases.stream()
-                            .map(p -> p.getOrDefault(phase, 0L))
-                            .toList()));
-            Report.value(
-                    "coldstart.ember." + phase + "_p50_ms",
-                    median(emberPhases.stream()
-                            .map(p -> p.getOrDefault(phase, 0L))
-                            .toList()));
+            Report.value("coldstart.naive." + phase + "_p50_ms", medianOf(naivePhases, phase));
+            Report.value("coldstart.ember." + phase + "_p50_ms", medianOf(emberPhases, phase));
         }
         return 0;
     }
 
     private record Run(long totalMs, Map<String, Long> phases) {}
+
+    private interface ColdStart {
+        Run once() throws Exception;
+    }
+
+    /** One cold start's total (ms) for {@link SideBySide}; its phases go to {@code phases}. */
+    private static double timed(ColdStart start, List<Map<String, Long>> phases) {
+        try {
+            Run r = start.once();
+            phases.add(r.phases());
+            return r.totalMs();
+        } catch (Exception e) {
+            throw new IllegalStateException("cold start failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String runs(List<Double> ms) {
+        return ms.stream()
+                .map(v -> Long.toString(Math.round(v)))
+                .toList()
+                .toString()
+                .replace(" ", "");
+    }
+
+    private static double medianOf(List<Map<String, Long>> runs, String phase) {
+        return SideBySide.median(
+                runs.stream().mapToDouble(p -> p.getOrDefault(phase, 0L)).toArray());
+    }
 
     /** Spawn a plain worker JVM over the model and wait for its first answer. */
     private Run naive(Path repo, InferenceRequest image) throws Exception {
@@ -179,11 +194,5 @@ final class ColdStartBench implements Callable<Integer> {
             v[i] = ((i / 160) % 24 < 8) ? -1.5f : 1.5f;
         }
         return Tensor.ofFloats("x", new long[] {1, 3, 160, 160}, v);
-    }
-
-    private static double median(List<Long> values) {
-        List<Long> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
     }
 }

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * {@code ember bench gateway}: in one run, (a) a Lettuce GET of a value the size of a cached
  * mlp-tiny answer at C concurrent callers — the Redis floor; (b) cache hits through the functions'
  * {@code /infer} at the same concurrency, beside a Funqy function that does nothing (the framework's
- * own floor on this machine); (c) the latency a miss adds over calling the worker
+ * own floor on this machine), (a) (a') (b) interleaved by {@link SideBySide}; (c) the latency a miss adds over calling the worker
  * directly, one call at a time, alternating the two paths so drift hits both alike.
  */
 @Command(name = "gateway", description = "Cache-hit path vs a bare Redis GET; miss overhead vs calling the worker.")
@@ -42,14 +42,18 @@ final class GatewayBench implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "50")
     int clients;
 
-    @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per phase")
+    @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per phase and repetition")
     int seconds;
+
+    @Option(names = "--repetitions", defaultValue = "3", description = "Interleaved repetitions, at least 3")
+    int repetitions;
 
     @Option(
             names = "--warmup-seconds",
             defaultValue = "20",
-            description = "Unmeasured load before each phase: the functions JVM needs ~15 s of traffic before"
-                    + " its JIT settles (hits ran at 5.5k req/s in the first 8 s, 29k after 20 s, with wrk)")
+            description =
+                    "Unmeasured load on each path before the phases: the functions JVM needs ~15 s of traffic before"
+                            + " its JIT settles (hits ran at 5.5k req/s in the first 8 s, 29k after 20 s, with wrk)")
     int warmupSeconds;
 
     private final AtomicLong unique = new AtomicLong(System.nanoTime());
@@ -87,34 +91,38 @@ final class GatewayBench implements Callable<Integer> {
             String key = prefix + "floor";
             redis.commands().orElseThrow().set(key, value).get();
             Report.note("redis GET floor, " + clients + " callers, " + value.length + "-byte value");
-            ClosedLoopLoad.Result floor = ClosedLoopLoad.run(
-                    clients,
-                    warm,
-                    measure,
-                    () -> redis.commands().orElseThrow().get(key).toCompletableFuture());
-            Report.value("gateway.redis_get_rps", floor.throughput());
-            Report.value("gateway.redis_get_p50_ms", floor.p50Ms());
-            Report.value("gateway.redis_get_p99_ms", floor.p99Ms());
-
-            // (a') the framework's floor: a Funqy function that does nothing (GET /live), same clients
-            Report.note("Funqy floor: GET /live, " + clients + " clients");
-            ClosedLoopLoad.Result live = toFunctions.run(toFunctions.get("/live"), clients, warm, measure);
-            Report.value("gateway.funqy_floor_rps", live.throughput());
-            Report.value("gateway.funqy_floor_p50_ms", live.p50Ms());
-            Report.value("gateway.funqy_floor_p99_ms", live.p99Ms());
-
-            // (b) cache hits through /infer
+            java.util.function.Supplier<CompletableFuture<?>> get =
+                    () -> redis.commands().orElseThrow().get(key).toCompletableFuture();
+            HttpLoad.Call live = toFunctions.get("/live");
             byte[] hot = inferBody(1.0f).getBytes(StandardCharsets.UTF_8);
             HttpLoad.Call hit = toFunctions.postJson("/infer", hot);
             hit.send().get(); // the one miss that fills the cache
-            Report.note("cache hits through /infer, " + clients + " clients");
-            ClosedLoopLoad.Result hits = toFunctions.run(hit, clients, warm, measure);
-            Report.value("gateway.hit_rps", hits.throughput());
-            Report.value("gateway.hit_p50_ms", hits.p50Ms());
-            Report.value("gateway.hit_p99_ms", hits.p99Ms());
-            Report.value("gateway.hit_failed", hits.failed());
-            Report.value("gateway.hit_ratio_vs_redis", hits.throughput() / floor.throughput());
-            Report.value("gateway.hit_ratio_vs_funqy_floor", hits.throughput() / live.throughput());
+
+            // The JIT settles once per path; then (a) the Redis floor, (a') the framework's floor (a
+            // Funqy function that does nothing, GET /live) and (b) cache hits through /infer take turns.
+            Report.note("warming: Redis GET, GET /live, cache hits, " + warm.toSeconds() + " s each");
+            ClosedLoopLoad.run(clients, Duration.ZERO, warm, get);
+            toFunctions.run(live, clients, Duration.ZERO, warm);
+            toFunctions.run(hit, clients, Duration.ZERO, warm);
+            Duration settle = Duration.ofSeconds(2);
+            Map<String, List<ClosedLoopLoad.Result>> runs = new java.util.LinkedHashMap<>();
+            SideBySide side = new SideBySide()
+                    .phase(
+                            "redis_get",
+                            () -> rps(runs, "redis_get", () -> ClosedLoopLoad.run(clients, settle, measure, get)))
+                    .phase(
+                            "funqy_floor",
+                            () -> rps(runs, "funqy_floor", () -> toFunctions.run(live, clients, settle, measure)))
+                    .phase("hit", () -> rps(runs, "hit", () -> toFunctions.run(hit, clients, settle, measure)))
+                    .run(repetitions);
+            for (String phase : runs.keySet()) {
+                Report.value("gateway." + phase + "_rps", side.median(phase));
+                Report.value("gateway." + phase + "_p50_ms", medianOf(runs.get(phase), ClosedLoopLoad.Result::p50Ms));
+                Report.value("gateway." + phase + "_p99_ms", medianOf(runs.get(phase), ClosedLoopLoad.Result::p99Ms));
+            }
+            Report.value("gateway.hit_failed", medianOf(runs.get("hit"), r -> r.failed()));
+            side.ratio("hit", "redis_get").report("gateway.hit_ratio_vs_redis");
+            side.ratio("hit", "funqy_floor").report("gateway.hit_ratio_vs_funqy_floor");
 
             // (c) misses: every request new, one at a time, the two paths alternating
             HttpLoad.Call direct = toWorker.postJson("/v2/models/mlp-tiny/infer", () -> v2Body(next()));
@@ -140,6 +148,26 @@ final class GatewayBench implements Callable<Integer> {
             Report.value("gateway.miss_samples", gatewayLatency.getTotalCount());
         }
         return 0;
+    }
+
+    private interface Phase {
+        ClosedLoopLoad.Result run() throws InterruptedException;
+    }
+
+    private static double rps(Map<String, List<ClosedLoopLoad.Result>> runs, String phase, Phase p) {
+        try {
+            ClosedLoopLoad.Result r = p.run();
+            runs.computeIfAbsent(phase, k -> new java.util.ArrayList<>()).add(r);
+            return r.throughput();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static double medianOf(
+            List<ClosedLoopLoad.Result> runs, java.util.function.ToDoubleFunction<ClosedLoopLoad.Result> figure) {
+        return SideBySide.median(runs.stream().mapToDouble(figure).toArray());
     }
 
     private static void time(HttpLoad.Call call, org.HdrHistogram.Histogram into) throws Exception {

@@ -1,5 +1,6 @@
 package dev.ember.bench;
 
+import ai.onnxruntime.OrtException;
 import dev.ember.models.TinyModels;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.Tensor;
@@ -8,16 +9,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ember bench pool}: for each model, in one run on one machine, (a) raw ONNX Runtime at its
- * best batch size, (b) a worker process over HTTP with batching and C closed-loop clients, (c) the
- * same worker and clients with batching off. Prints {@code pool.<model>.ratio_vs_raw} (b/a) and
- * {@code pool.<model>.batching_gain} (b/c) among its lines.
+ * {@code ember bench pool}: for each model, in one run on one machine, (a) raw ONNX Runtime at each
+ * of a few batch sizes, (b) a worker process over HTTP with batching and C closed-loop clients, (c)
+ * the same worker and clients with batching off, all interleaved ({@link SideBySide}: a b c a b c
+ * …). The best raw batch is the one with the highest median over the repetitions, not the maximum
+ * of single short runs (that once moved ppocr-det's ratio from 0.65 to 1.09 between two runs).
+ * Prints {@code pool.<model>.ratio_vs_raw} (b/a) and {@code pool.<model>.batching_gain} (b/c),
+ * each the median of per-repetition ratios with its spread.
  */
 @Command(name = "pool", description = "Worker throughput against raw ONNX Runtime, batching on and off.")
 final class PoolBench implements Callable<Integer> {
@@ -40,9 +45,21 @@ final class PoolBench implements Callable<Integer> {
 
     @Option(
             names = "--seconds",
-            defaultValue = "10",
-            description = "Measured seconds per phase (default ${DEFAULT-VALUE})")
+            defaultValue = "5",
+            description = "Measured seconds per worker phase and repetition (default ${DEFAULT-VALUE})")
     int seconds;
+
+    @Option(
+            names = "--raw-seconds",
+            defaultValue = "2",
+            description = "Measured seconds per raw batch size and repetition (default ${DEFAULT-VALUE})")
+    int rawSeconds;
+
+    @Option(
+            names = "--repetitions",
+            defaultValue = "3",
+            description = "Interleaved repetitions of every phase, at least 3 (default ${DEFAULT-VALUE})")
+    int repetitions;
 
     @Option(names = "--only", description = "Run only this model (mlp-tiny, mlp-wide or ppocr-det)")
     String only;
@@ -111,23 +128,8 @@ final class PoolBench implements Callable<Integer> {
             throw new IllegalStateException(c.modelFile() + " is missing; run models/fetch first");
         }
         String key = "pool." + c.name() + ".";
-        Duration warm = Duration.ofSeconds(2);
+        Duration warm = Duration.ofSeconds(1);
         Duration measure = Duration.ofSeconds(seconds);
-
-        double best = 0;
-        int bestBatch = 0;
-        for (int batch : c.rawBatchSizes()) {
-            Report.note(c.name() + ": raw ONNX Runtime at batch " + batch);
-            double rows = RawOrtThroughput.rowsPerSecond(
-                    c.modelFile(), c.input(), c.rowShape(), batch, 0, Duration.ofSeconds(1), Duration.ofSeconds(3));
-            Report.value(key + "raw_batch" + batch + "_rows_per_s", rows);
-            if (rows > best) {
-                best = rows;
-                bestBatch = batch;
-            }
-        }
-        Report.value(key + "raw_best_batch", bestBatch);
-        Report.value(key + "raw_rows_per_s", best);
 
         Path repo = Files.createTempDirectory("ember-bench-pool");
         install(repo, c.name() + "-batched", c.modelFile(), c.batchingConfig());
@@ -144,28 +146,86 @@ final class PoolBench implements Callable<Integer> {
             HttpLoad.Call unbatched = load.post("/v2/models/" + c.name() + "-unbatched/infer", request);
             // JIT and ONNX Runtime's per-shape memory plans warm on both paths before either is measured.
             Report.note(c.name() + ": warming the worker");
-            load.run(batched, c.clients(), Duration.ZERO, warm);
-            load.run(unbatched, c.clients(), Duration.ZERO, warm);
+            load.run(batched, c.clients(), Duration.ZERO, Duration.ofSeconds(2));
+            load.run(unbatched, c.clients(), Duration.ZERO, Duration.ofSeconds(2));
 
-            Report.note(c.name() + ": worker, batching on, " + c.clients() + " clients");
-            ClosedLoopLoad.Result on = load.run(batched, c.clients(), warm, measure);
-            report(key + "batched", on);
+            // Every raw batch size and both worker phases take turns, so the best raw batch is chosen
+            // from medians over repetitions and each ratio is taken within one repetition.
+            SideBySide side = new SideBySide();
+            for (int batch : c.rawBatchSizes()) {
+                side.phase("raw_batch" + batch, () -> raw(c, batch));
+            }
+            List<ClosedLoopLoad.Result> on = new ArrayList<>();
+            List<ClosedLoopLoad.Result> off = new ArrayList<>();
+            side.phase("batched", () -> throughput(load, batched, c.clients(), warm, measure, on));
+            side.phase("unbatched", () -> throughput(load, unbatched, c.clients(), warm, measure, off));
+            side.run(repetitions);
 
-            Report.note(c.name() + ": worker, batching off, " + c.clients() + " clients");
-            ClosedLoopLoad.Result off = load.run(unbatched, c.clients(), warm, measure);
-            report(key + "unbatched", off);
-
+            int bestBatch = c.rawBatchSizes().get(0);
+            for (int batch : c.rawBatchSizes()) {
+                double rows = side.median("raw_batch" + batch);
+                Report.value(key + "raw_batch" + batch + "_rows_per_s", rows);
+                if (rows > side.median("raw_batch" + bestBatch)) {
+                    bestBatch = batch;
+                }
+            }
+            Report.value(key + "raw_best_batch", bestBatch);
+            Report.value(key + "raw_rows_per_s", side.median("raw_batch" + bestBatch));
+            report(key + "batched", side.median("batched"), on);
+            report(key + "unbatched", side.median("unbatched"), off);
             Report.value(key + "clients", c.clients());
-            Report.value(key + "ratio_vs_raw", on.throughput() / best);
-            Report.value(key + "batching_gain", on.throughput() / off.throughput());
+            Report.value(key + "repetitions", repetitions);
+            side.ratio("batched", "raw_batch" + bestBatch).report(key + "ratio_vs_raw");
+            side.ratio("batched", "unbatched").report(key + "batching_gain");
         }
     }
 
-    private static void report(String prefix, ClosedLoopLoad.Result r) {
-        Report.value(prefix + "_rps", r.throughput());
-        Report.value(prefix + "_p50_ms", r.p50Ms());
-        Report.value(prefix + "_p99_ms", r.p99Ms());
-        Report.value(prefix + "_failed", r.failed());
+    private double raw(Case c, int batch) {
+        try {
+            return RawOrtThroughput.rowsPerSecond(
+                    c.modelFile(),
+                    c.input(),
+                    c.rowShape(),
+                    batch,
+                    0,
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(rawSeconds));
+        } catch (OrtException e) {
+            throw new IllegalStateException(c.name() + ": raw ONNX Runtime failed at batch " + batch, e);
+        }
+    }
+
+    private static double throughput(
+            HttpLoad load,
+            HttpLoad.Call call,
+            int clients,
+            Duration warm,
+            Duration measure,
+            List<ClosedLoopLoad.Result> into) {
+        try {
+            ClosedLoopLoad.Result r = load.run(call, clients, warm, measure);
+            into.add(r);
+            return r.throughput();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The phase's median throughput, and the median of its repetitions' latencies and failures. */
+    private static void report(String prefix, double medianRps, List<ClosedLoopLoad.Result> runs) {
+        Report.value(prefix + "_rps", medianRps);
+        Report.value(
+                prefix + "_p50_ms",
+                SideBySide.median(
+                        runs.stream().mapToDouble(ClosedLoopLoad.Result::p50Ms).toArray()));
+        Report.value(
+                prefix + "_p99_ms",
+                SideBySide.median(
+                        runs.stream().mapToDouble(ClosedLoopLoad.Result::p99Ms).toArray()));
+        Report.value(
+                prefix + "_failed",
+                runs.stream().mapToLong(ClosedLoopLoad.Result::failed).sum());
     }
 
     private static Tensor input(Case c) {
