@@ -23,6 +23,7 @@ import dev.ember.pool.worker.runtime.ModelSession;
 import dev.ember.pool.worker.runtime.OptimizedModelCache;
 import dev.ember.pool.worker.warmup.ColdStart;
 import dev.ember.pool.worker.warmup.ModelWarmup;
+import dev.ember.warmup.plan.WarmupPlan;
 import io.micrometer.core.instrument.Meter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,13 +88,8 @@ public final class ServedModel implements AutoCloseable {
         try {
             dimensions =
                     DimensionMultiples.of(location.name(), location.config().dimsMultipleOf(), session.metadata());
-            runs = ModelWarmup.run(
-                    location.name(),
-                    session,
-                    session.metadata(),
-                    location.config(),
-                    batched,
-                    location.modelDirectory());
+            WarmupPlan plan = WarmupPlan.of(location.config(), session.metadata(), batched, location.modelDirectory());
+            runs = ModelWarmup.run(location.name(), session, plan);
         } catch (RuntimeException e) {
             session.close();
             throw e;

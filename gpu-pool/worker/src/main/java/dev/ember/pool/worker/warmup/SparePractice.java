@@ -1,11 +1,16 @@
 package dev.ember.pool.worker.warmup;
 
+import dev.ember.pool.api.InferenceRequest;
+import dev.ember.pool.api.Tensor;
 import dev.ember.pool.api.config.ModelConfigReader;
 import dev.ember.pool.worker.batching.DeadlineScheduler;
 import dev.ember.pool.worker.metrics.WorkerMetrics;
 import dev.ember.pool.worker.repository.ModelLocation;
 import dev.ember.pool.worker.serving.RequestOptions;
 import dev.ember.pool.worker.serving.ServedModel;
+import dev.ember.warmup.plan.WarmupInputs;
+import dev.ember.warmup.plan.WarmupPlan;
+import dev.ember.warmup.plan.WarmupStep;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -41,10 +46,11 @@ public final class SparePractice {
             var config = ModelConfigReader.parse("max_batch_size: 8\nmax_queue_delay_ms: 0\n");
             ModelLocation location = new ModelLocation("practice", 1, model, config);
             try (ServedModel served = ServedModel.load(location, deadlines, new WorkerMetrics(), Optional.empty())) {
-                var request = dev.ember.pool.api.InferenceRequest.of(
-                        ModelWarmup.synthetic(served.metadata(), config.warmup(), 2, true)
-                                .values()
-                                .toArray(dev.ember.pool.api.Tensor[]::new));
+                WarmupStep two = WarmupPlan.syntheticStep(served.metadata(), config.warmup(), 2, true);
+                var request = InferenceRequest.of(WarmupInputs.synthetic(served.metadata())
+                        .forStep(two)
+                        .values()
+                        .toArray(Tensor[]::new));
                 served.infer(request, RequestOptions.NONE).get(10, TimeUnit.SECONDS);
             }
         } catch (IOException e) {

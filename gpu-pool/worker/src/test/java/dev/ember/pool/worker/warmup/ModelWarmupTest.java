@@ -12,7 +12,7 @@ import dev.ember.pool.api.TensorMetadata;
 import dev.ember.pool.api.config.ModelConfig;
 import dev.ember.pool.api.config.ModelConfigReader;
 import dev.ember.pool.worker.batching.BatchRunner;
-import java.nio.file.Files;
+import dev.ember.warmup.plan.WarmupPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,36 +37,14 @@ class ModelWarmupTest {
     Path dir;
 
     @Test
-    void everyBatchSizeTheBatcherWillUseIsRunOnceBeforeReady() {
+    void everyStepOfThePlanRunsOnceBeforeReady() {
         ModelConfig config = ModelConfigReader.parse(
                 "max_batch_size: 8\npreferred_batch_sizes: [4]\nwarmup: {shapes: {x: [-1, 3, 64, 96]}}");
-        int count = ModelWarmup.run("det", recording, image, config, true, dir);
+        int count = ModelWarmup.run("det", recording, WarmupPlan.of(config, image, true, dir));
         assertThat(count).isEqualTo(3);
         assertThat(runs)
                 .extracting(r -> r.get("x").shape())
                 .containsExactly(Shape.of(1, 3, 64, 96), Shape.of(4, 3, 64, 96), Shape.of(8, 3, 64, 96));
-    }
-
-    @Test
-    void configuredBatchSizesReplaceTheDefaultsAndAnUnbatchedModelRunsOnce() {
-        ModelConfig config = ModelConfigReader.parse("max_batch_size: 8\nwarmup: {batch_sizes: [2, 16]}");
-        ModelWarmup.run("det", recording, image, config, true, dir);
-        assertThat(runs).extracting(r -> r.get("x").shape().dim(0)).containsExactly(2L); // 16 > max
-        runs.clear();
-        ModelWarmup.run("det", recording, image, config, false, dir);
-        assertThat(runs).hasSize(1);
-        assertThat(runs.get(0).get("x").shape()).isEqualTo(Shape.of(1, 3, 1, 1));
-    }
-
-    @Test
-    void aSampleFileIsRepeatedToEachBatchSize() throws Exception {
-        Files.writeString(dir.resolve("sample.json"), """
-                {"inputs": [{"name": "x", "shape": [1, 3, 1, 2], "datatype": "FP32", "data": [1, 2, 3, 4, 5, 6]}]}""");
-        ModelConfig config = ModelConfigReader.parse("max_batch_size: 2\nwarmup: {sample_inputs: sample.json}");
-        ModelWarmup.run("det", recording, image, config, true, dir);
-        Tensor two = runs.get(1).get("x");
-        assertThat(two.shape()).isEqualTo(Shape.of(2, 3, 1, 2));
-        assertThat(two.toFloats()).containsExactly(1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6);
     }
 
     @Test
@@ -75,20 +53,19 @@ class ModelWarmupTest {
             throw new IllegalStateException("height must be a multiple of 32");
         };
         ModelConfig guessed = ModelConfigReader.parse("max_batch_size: 4");
-        assertThat(ModelWarmup.run("det", failing, image, guessed, true, dir)).isZero();
+        assertThat(ModelWarmup.run("det", failing, WarmupPlan.of(guessed, image, true, dir)))
+                .isZero();
 
         ModelConfig explicit = ModelConfigReader.parse("max_batch_size: 4\nwarmup: {shapes: {x: [-1, 3, 50, 70]}}");
-        assertThatThrownBy(() -> ModelWarmup.run("det", failing, image, explicit, true, dir))
+        assertThatThrownBy(() -> ModelWarmup.run("det", failing, WarmupPlan.of(explicit, image, true, dir)))
                 .isInstanceOf(InferenceException.class)
                 .hasMessageContaining("warmup of model 'det' at batch size 1 failed")
                 .hasMessageContaining("multiple of 32");
     }
 
     @Test
-    void disabledWarmupRunsNothing() {
-        assertThat(ModelWarmup.run(
-                        "det", recording, image, ModelConfigReader.parse("warmup: {enabled: false}"), true, dir))
-                .isZero();
+    void anEmptyPlanRunsNothing() {
+        assertThat(ModelWarmup.run("det", recording, WarmupPlan.NONE)).isZero();
         assertThat(runs).isEmpty();
     }
 }
