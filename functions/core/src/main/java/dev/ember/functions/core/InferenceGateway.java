@@ -3,6 +3,7 @@ package dev.ember.functions.core;
 import dev.ember.functions.core.cache.CacheKey;
 import dev.ember.functions.core.cache.CachedEntry;
 import dev.ember.functions.core.cache.Coalescer;
+import dev.ember.functions.core.cache.HitAnswer;
 import dev.ember.functions.core.cache.HotKeys;
 import dev.ember.functions.core.cache.ResponseCache;
 import dev.ember.functions.core.resilience.ResilientPool;
@@ -13,6 +14,7 @@ import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.InferenceException.Reason;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.InferenceResponse;
+import dev.ember.pool.api.ModelMetadata;
 import dev.ember.pool.api.ModelStatus;
 import dev.ember.pool.api.Parameters;
 import dev.ember.pool.api.PoolClient;
@@ -82,15 +84,19 @@ public final class InferenceGateway implements AutoCloseable {
      * ember.compute_ms}, and {@code ember.fallback} when a fallback model answered.
      */
     public CompletableFuture<InferenceResponse> infer(GatewayRequest call) {
+        return answer(call).thenApply(GatewayAnswer::response);
+    }
+
+    /**
+     * As {@link #infer}, with how the answer was obtained and, for a cache hit, the entry's encoded
+     * bodies. A hit in the near cache completes before this returns, on the caller's thread.
+     */
+    public CompletableFuture<GatewayAnswer> answer(GatewayRequest call) {
         long start = System.nanoTime();
-        CompletableFuture<InferenceResponse> answer;
+        CompletableFuture<GatewayAnswer> answer;
         try {
             String model = guard.requireModel(call.model());
-            Tenant tenant = authenticator.authenticate(call.optionalApiKey());
-            if (!tenant.mayUse(model)) {
-                throw new InferenceException(
-                        Reason.FORBIDDEN, "tenant '" + tenant.id() + "' may not use model '" + model + "'");
-            }
+            Tenant tenant = admit(call.optionalApiKey(), model);
             answer = rateLimiter
                     .acquire(tenant)
                     .thenCompose(admitted -> catalog.get(model, call.version()))
@@ -98,14 +104,48 @@ public final class InferenceGateway implements AutoCloseable {
         } catch (InferenceException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        return answer.whenComplete((r, e) -> {
+        return answer.whenComplete((a, e) -> {
             long took = System.nanoTime() - start;
             if (e != null) {
                 metrics.failed(e, took);
             } else {
-                metrics.answered(outcomeOf(r), took);
+                metrics.answered(a.outcome(), took);
             }
         });
+    }
+
+    /**
+     * The signature and serving policy of a model (version; null for the one requests without a
+     * version get), for a caller who may use it. Known metadata answers without a pool call.
+     */
+    public CompletableFuture<ModelMetadata> metadata(String apiKey, String model, String version) {
+        try {
+            String name = guard.requireModel(model);
+            admit(Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), name);
+            return catalog.get(name, version).thenApply(ModelInfo::metadata);
+        } catch (InferenceException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Whether the pool can run the model (version) now, for a caller who may use it. */
+    public CompletableFuture<Boolean> modelReady(String apiKey, String model, String version) {
+        try {
+            String name = guard.requireModel(model);
+            admit(Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), name);
+            return pool.ready(name, version);
+        } catch (InferenceException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private Tenant admit(Optional<String> apiKey, String model) {
+        Tenant tenant = authenticator.authenticate(apiKey);
+        if (!tenant.mayUse(model)) {
+            throw new InferenceException(
+                    Reason.FORBIDDEN, "tenant '" + tenant.id() + "' may not use model '" + model + "'");
+        }
+        return tenant;
     }
 
     /** The models the pool serves and whether each is ready. */
@@ -117,7 +157,7 @@ public final class InferenceGateway implements AutoCloseable {
         return resilientPool.state();
     }
 
-    private CompletableFuture<InferenceResponse> serve(Tenant tenant, ModelInfo info, InferenceRequest request) {
+    private CompletableFuture<GatewayAnswer> serve(Tenant tenant, ModelInfo info, InferenceRequest request) {
         guard.validate(request, info);
         InferenceRequest forwarded = withCappedPriority(request, tenant);
         if (!info.policy().cacheable()) {
@@ -130,8 +170,7 @@ public final class InferenceGateway implements AutoCloseable {
         hotKeys.sample(info.name(), key, request);
         return cache.get(key).thenCompose(entry -> {
             if (entry.isPresent() && entry.get().freshAt(clock.instant())) {
-                return CompletableFuture.completedFuture(
-                        respond(request, entry.get().response(), CacheOutcome.HIT));
+                return CompletableFuture.completedFuture(hit(request, entry.get()));
             }
             return coalescer
                     .answer(
@@ -142,6 +181,12 @@ public final class InferenceGateway implements AutoCloseable {
                     .thenApply(a -> respond(request, a.response(), a.outcome()))
                     .exceptionallyCompose(e -> degrade(e, info, forwarded, request, entry));
         });
+    }
+
+    /** A fresh entry's answer: made on the entry's first hit, then only the caller's id is added. */
+    private static GatewayAnswer hit(InferenceRequest request, CachedEntry entry) {
+        HitAnswer hit = entry.hit(r -> respond(request, r, CacheOutcome.HIT).response());
+        return new GatewayAnswer(hit.response().withId(request.id()), CacheOutcome.HIT, Optional.of(hit));
     }
 
     /**
@@ -188,7 +233,7 @@ public final class InferenceGateway implements AutoCloseable {
      * The ladder, for failures that say the pool cannot answer now (not for bad input): a
      * fallback model, then the stale entry, then 503 with when to retry.
      */
-    private CompletableFuture<InferenceResponse> degrade(
+    private CompletableFuture<GatewayAnswer> degrade(
             Throwable failure,
             ModelInfo info,
             InferenceRequest forwarded,
@@ -214,7 +259,7 @@ public final class InferenceGateway implements AutoCloseable {
         return staleOrUnavailable(f, info, original, stale);
     }
 
-    private CompletableFuture<InferenceResponse> staleOrUnavailable(
+    private CompletableFuture<GatewayAnswer> staleOrUnavailable(
             InferenceException f, ModelInfo info, InferenceRequest original, Optional<CachedEntry> stale) {
         if (stale.isPresent()) {
             return CompletableFuture.completedFuture(
@@ -245,29 +290,21 @@ public final class InferenceGateway implements AutoCloseable {
         return request.withParameters(request.parameters().with(Protocol.PRIORITY, granted.wireName()));
     }
 
-    private static InferenceResponse respond(InferenceRequest request, InferenceResponse r, CacheOutcome outcome) {
+    private static GatewayAnswer respond(InferenceRequest request, InferenceResponse r, CacheOutcome outcome) {
         boolean computedNow = outcome == CacheOutcome.MISS || outcome == CacheOutcome.COALESCED;
         Map<String, Object> p = new LinkedHashMap<>(8); // one copy per answer: this runs on every cache hit
         p.put(CacheOutcome.PARAMETER, outcome.wireName());
         p.put("ember.model_version", r.modelVersion() == null ? "" : r.modelVersion());
         p.put(Protocol.QUEUE_MS, computedNow ? number(r, Protocol.QUEUE_MS) : 0.0);
         p.put(Protocol.COMPUTE_MS, computedNow ? number(r, Protocol.COMPUTE_MS) : 0.0);
-        return new InferenceResponse(r.modelName(), r.modelVersion(), request.id(), new Parameters(p), r.outputs());
+        return GatewayAnswer.computed(
+                new InferenceResponse(r.modelName(), r.modelVersion(), request.id(), new Parameters(p), r.outputs()),
+                outcome);
     }
 
     private static double number(InferenceResponse r, String key) {
         Object v = r.parameters().values().get(key);
         return v instanceof Number n ? n.doubleValue() : 0.0;
-    }
-
-    private static CacheOutcome outcomeOf(InferenceResponse r) {
-        Object v = r.parameters().values().get(CacheOutcome.PARAMETER);
-        for (CacheOutcome o : CacheOutcome.values()) {
-            if (o.wireName().equals(v)) {
-                return o;
-            }
-        }
-        return CacheOutcome.MISS;
     }
 
     @Override

@@ -27,41 +27,41 @@ import java.util.function.Supplier;
  * A pool of "doubler" models: input {@code x} FP32 [-1, 2] → output {@code y} = 2x. A model can be
  * told to fail, or to hold its answers until released, and every call is counted.
  */
-final class FakePool implements PoolClient {
+public final class FakePool implements PoolClient {
     private final Map<String, ModelPolicy> models = new ConcurrentHashMap<>();
     private final Map<String, Supplier<InferenceException>> failures = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final List<InferenceRequest> received = new ArrayList<>();
     private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
-    FakePool model(String name, ModelPolicy policy) {
+    public FakePool model(String name, ModelPolicy policy) {
         models.put(name, policy);
         return this;
     }
 
-    FakePool model(String name) {
+    public FakePool model(String name) {
         return model(name, new ModelPolicy(true, CachePolicy.DEFAULT, null, 8));
     }
 
-    void failWith(String model, Supplier<InferenceException> failure) {
+    public void failWith(String model, Supplier<InferenceException> failure) {
         failures.put(model, failure);
     }
 
-    void heal(String model) {
+    public void heal(String model) {
         failures.remove(model);
     }
 
     /** Answers wait until the returned future is completed. */
-    CompletableFuture<Void> hold() {
+    public CompletableFuture<Void> hold() {
         gate = new CompletableFuture<>();
         return gate;
     }
 
-    int calls(String model) {
+    public int calls(String model) {
         return calls.computeIfAbsent(model, m -> new AtomicInteger()).get();
     }
 
-    synchronized List<InferenceRequest> received() {
+    public synchronized List<InferenceRequest> received() {
         return List.copyOf(received);
     }
 
@@ -121,11 +121,11 @@ final class FakePool implements PoolClient {
         return CompletableFuture.completedFuture(out);
     }
 
-    static InferenceRequest request(float... pairs) {
+    public static InferenceRequest request(float... pairs) {
         return InferenceRequest.of(Tensor.ofFloats("x", new long[] {pairs.length / 2, 2}, pairs));
     }
 
-    static CachePolicy cache(Duration ttl, Duration stale) {
+    public static CachePolicy cache(Duration ttl, Duration stale) {
         return new CachePolicy(true, ttl, stale, 1 << 20);
     }
 }

@@ -3,6 +3,7 @@ package dev.ember.functions.knative;
 import dev.ember.functions.core.GatewayAssembly;
 import dev.ember.functions.core.GatewayConfig;
 import dev.ember.functions.core.InferenceGateway;
+import dev.ember.functions.core.http.FunctionsApi;
 import dev.ember.functions.core.redis.RedisLink;
 import dev.ember.functions.core.tenancy.Authenticator;
 import dev.ember.functions.core.tenancy.LocalTokenBucket;
@@ -29,6 +30,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
@@ -117,6 +119,23 @@ public class GatewayProducer {
                             "warmed %d hot answers of %s version %s before it takes traffic", n, model, version));
         };
         return LocalPool.start(poolConfig, registry, Clock.systemUTC(), warmHotKeys);
+    }
+
+    /**
+     * The functions' HTTP endpoints besides Funqy's (the v2 protocol), served by {@link ApiRoute}.
+     * Large bodies are decoded, and large JSON answers encoded, on Vert.x's worker pool.
+     */
+    @Produces
+    @Singleton
+    FunctionsApi api(InferenceGateway gateway, InferenceCodec codec, Vertx vertx, EmberConfig config) {
+        Executor offLoop = task -> vertx.executeBlocking(
+                () -> {
+                    task.run();
+                    return null;
+                },
+                false);
+        return FunctionsApi.standard(gateway, codec, offLoop, config.limits().maxBodyBytes())
+                .build();
     }
 
     /** One codec for the process: it is thread-safe. */

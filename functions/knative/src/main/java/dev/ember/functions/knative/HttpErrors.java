@@ -1,28 +1,22 @@
 package dev.ember.functions.knative;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.ember.functions.core.http.FunctionsApi;
 import dev.ember.pool.api.InferenceException;
-import dev.ember.pool.api.InferenceException.Reason;
-import dev.ember.pool.api.codec.InferenceCodec;
-import dev.ember.pool.api.http.StatusCodes;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.quarkus.funqy.runtime.ApplicationException;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.time.Duration;
-import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The one place where failures become HTTP answers: the status from the failure's reason ({@link
- * StatusCodes}), a {@code {"error": "..."}} body, and {@code Retry-After} when the failure says when
- * to come back. Anything else is a bug: logged with its stack, answered 500 without one.
+ * Failures of the Funqy functions as HTTP answers, through the functions' one mapping ({@link
+ * dev.ember.functions.core.http.FailureReplies}): the status from the failure's reason, a {@code
+ * {"error": "..."}} body, {@code Retry-After} when the failure says when to come back.
  *
  * <p>Why a Vert.x failure handler: Funqy has no error mapping of its own. A function's failure
  * reaches Vert.x as {@code routingContext.fail(throwable)}, and Funqy's own refusals (unparseable
@@ -33,13 +27,9 @@ import org.jboss.logging.Logger;
 @Singleton
 public class HttpErrors {
     private static final Logger LOG = Logger.getLogger(HttpErrors.class);
-    private static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(1);
 
     @Inject
-    InferenceCodec codec;
-
-    @Inject
-    EmberConfig config;
+    FunctionsApi api;
 
     @ConfigProperty(name = "quarkus.funqy.knative-events.mapping.infer.trigger")
     String inferEventType;
@@ -49,89 +39,60 @@ public class HttpErrors {
         router.errorHandler(404, this::handle); // no route at all: answer in the same shape
     }
 
-    static String bodyTooLarge(long limit) {
-        return "request body is larger than " + limit
-                + " bytes (ember.limits.max-body-bytes): split the request or send fewer elements";
-    }
-
     private void handle(RoutingContext ctx) {
         Throwable failure = ctx.failure();
         if (failure == null) {
             refuse(ctx);
-            return;
-        }
-        Optional<InferenceException> typed = InferenceException.find(failure);
-        if (typed.isPresent()) {
-            InferenceException e = typed.get();
-            if (e.reason() == Reason.MODEL_ERROR || e.reason() == Reason.DEVICE_ERROR) {
-                LOG.warn(e.getMessage());
-            }
-            Duration retryAfter = e.retryAfter().orElse(e.reason() == Reason.UNAVAILABLE ? UNAVAILABLE_RETRY : null);
-            send(ctx.response(), StatusCodes.of(e.reason()), e.getMessage(), retryAfter);
+        } else if (InferenceException.find(failure).isPresent()) {
+            ReplyWriter.write(ctx.response(), api.failures().of(failure));
         } else if (failure instanceof JsonProcessingException e) { // a structured CloudEvent Funqy could not parse
-            send(ctx.response(), 400, "malformed JSON: " + e.getOriginalMessage(), null);
+            send(ctx, 400, "malformed JSON: " + e.getOriginalMessage());
         } else if (isStructuredEvent(ctx.request().getHeader("Content-Type"))
                 && !(failure instanceof ApplicationException)) {
             // Funqy reads the envelope without checking it: a missing member surfaces as a bare
             // NullPointerException or IllegalArgumentException. Function failures come wrapped.
             LOG.debug("malformed structured CloudEvent", failure);
             send(
-                    ctx.response(),
+                    ctx,
                     400,
                     "malformed CloudEvent: a structured-mode event needs specversion, id, source, type, and data"
-                            + " holding the request",
-                    null);
+                            + " holding the request");
         } else {
-            LOG.error(
-                    "unexpected failure serving " + ctx.request().method() + " "
-                            + ctx.request().path(),
-                    failure);
-            send(
-                    ctx.response(),
-                    500,
-                    "internal error (" + failure.getClass().getSimpleName() + "); see the function's log",
-                    null);
+            ReplyWriter.write(ctx.response(), api.failures().of(failure)); // a bug: logged, 500
         }
     }
 
     /** A bare {@code fail(status)} from Funqy or Vert.x, answered in words. */
     private void refuse(RoutingContext ctx) {
         int status = ctx.statusCode();
+        if (status == 413) { // a chunked body over the cap, cut off by Quarkus's body handler
+            ReplyWriter.write(ctx.response(), api.failures().of(api.bodyLimit().failure()));
+            return;
+        }
         String contentType = ctx.request().getHeader("Content-Type");
         String message = switch (status) {
             case 400 -> "malformed JSON: the body must be a JSON object";
             case 404 ->
                 ctx.request().headers().contains("ce-id") || isStructuredEvent(contentType)
                         ? "no function takes CloudEvents of this type; infer takes '" + inferEventType + "'"
-                        : "no function at '" + ctx.request().path() + "': POST /infer, GET /models";
+                        : "no function at '" + ctx.request().path() + "': POST /infer, GET /models, or the v2"
+                                + " protocol under /v2";
             case 405 -> "method not allowed: POST /infer, GET /models";
             case 406 ->
                 "unsupported Content-Type '" + contentType
                         + "': send application/json, or a CloudEvent (binary mode with Content-Type:"
                         + " application/json, or structured mode as application/cloudevents+json)";
             case 409 -> "this CloudEvent matches more than one function";
-            case 413 -> bodyTooLarge(config.limits().maxBodyBytes()); // a chunked body over the cap
             default ->
                 status >= 400 && status < 600
                         ? HttpResponseStatus.valueOf(status).reasonPhrase()
                         : "internal error";
         };
-        // Over the cap is the request's fault like any other bad input: 400, as for a declared length.
-        int answered = status == 413 ? 400 : (status >= 400 && status < 600 ? status : 500);
-        send(ctx.response(), answered, message, null);
+        send(ctx, status >= 400 && status < 600 ? status : 500, message);
     }
 
-    void send(HttpServerResponse response, int status, String message, Duration retryAfter) {
-        if (response.ended() || response.closed()) {
-            return;
-        }
-        response.setStatusCode(status).putHeader("Content-Type", "application/json");
-        if (retryAfter != null) {
-            // Whole seconds, rounded up: a client told "0" would retry at once.
-            long seconds = Math.max(1, retryAfter.plusMillis(999).toSeconds());
-            response.putHeader("Retry-After", Long.toString(seconds));
-        }
-        response.end(Buffer.buffer(codec.encodeError(message)));
+    void send(RoutingContext ctx, int status, String message) {
+        ReplyWriter.write(ctx.response(), api.failures().of(status, message, null));
     }
 
     private static boolean isStructuredEvent(String contentType) {

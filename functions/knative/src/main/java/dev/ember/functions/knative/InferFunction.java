@@ -2,7 +2,7 @@ package dev.ember.functions.knative;
 
 import dev.ember.functions.core.GatewayRequest;
 import dev.ember.functions.core.InferenceGateway;
-import dev.ember.functions.core.tenancy.ApiKeyAuthenticator;
+import dev.ember.functions.core.http.CallOptions;
 import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.ModelStatus;
 import dev.ember.pool.api.codec.InferenceCodec;
@@ -13,7 +13,6 @@ import io.quarkus.funqy.knative.events.CloudEvent;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +24,8 @@ import java.util.Optional;
  * {@code "version"}) as a plain JSON POST to {@code /infer} or as a {@code
  * dev.ember.inference.requested} CloudEvent (binary or structured mode), and answers the v2
  * response, as a {@code dev.ember.inference.completed} event for events. Event routing is in {@code
- * application.properties}; failures become statuses in {@link HttpErrors}.
+ * application.properties}; failures become statuses in {@link HttpErrors}. Headers ({@code
+ * Authorization}, {@code Ember-Priority}, ...) mean what they mean on the v2 routes ({@link CallOptions}).
  */
 public class InferFunction {
     /** CloudEvent extension attribute carrying the API key, for events that arrive without HTTP headers. */
@@ -46,11 +46,16 @@ public class InferFunction {
         // Funqy calls functions off the event loop: decoding a large body here blocks no I/O.
         return Uni.createFrom()
                 .completionStage(() -> {
-                    String apiKey = apiKey(ctx.request(), event).orElse(null); // a malformed header fails first
-                    byte[] json = body != null && body.json() != null ? body.json() : httpBody(ctx);
-                    RoutedRequest routed = codec.decodeRoutedRequest(json, -1);
-                    return gateway.infer(
-                            new GatewayRequest(apiKey, routed.model(), routed.version(), routed.request()));
+                    // Headers are read as on every door; a malformed one fails first.
+                    CallOptions options = CallOptions.of(ctx.request().headers()::get);
+                    String apiKey =
+                            options.apiKey().or(() -> eventApiKey(event)).orElse(null);
+                    boolean ownBody = body == null || body.json() == null;
+                    RoutedRequest routed = ownBody
+                            ? codec.decodeRoutedRequest(httpBody(ctx), options.jsonLength())
+                            : codec.decodeRoutedRequest(body.json(), -1);
+                    return gateway.infer(new GatewayRequest(
+                            apiKey, routed.model(), routed.version(), options.applyTo(routed.request())));
                 })
                 // The gateway may complete on a Redis or pool I/O thread: encoding waits for Funqy's
                 // serialization, which runs after Funqy's own hop to a worker thread.
@@ -90,14 +95,12 @@ public class InferFunction {
     }
 
     /**
-     * {@code Authorization: Bearer} or {@code X-Api-Key}, else the event's {@code apikey} attribute:
-     * an event relayed by a broker keeps its attributes but not the sender's HTTP headers.
+     * The event's {@code apikey} attribute, for a call without a key in its headers: an event
+     * relayed by a broker keeps its attributes but not the sender's HTTP headers.
      */
-    private static Optional<String> apiKey(HttpServerRequest request, CloudEvent<?> event) {
-        Optional<String> fromHeaders =
-                ApiKeyAuthenticator.presentedKey(request.getHeader("Authorization"), request.getHeader("X-Api-Key"));
-        if (fromHeaders.isPresent() || event == null) {
-            return fromHeaders;
+    private static Optional<String> eventApiKey(CloudEvent<?> event) {
+        if (event == null) {
+            return Optional.empty();
         }
         return Optional.ofNullable(event.extensions().get(API_KEY_ATTRIBUTE)).filter(k -> !k.isBlank());
     }

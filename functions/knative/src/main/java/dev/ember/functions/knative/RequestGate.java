@@ -1,5 +1,6 @@
 package dev.ember.functions.knative;
 
+import dev.ember.functions.core.http.FunctionsApi;
 import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -14,7 +15,7 @@ import java.util.Locale;
 
 /**
  * Refuses what Funqy would read in vain or answer badly. Before the body is read: a declared
- * {@code Content-Length} over {@code ember.limits.max-body-bytes} (400 saying so, where Quarkus's
+ * {@code Content-Length} over {@code ember.limits.max-body-bytes} (413 saying so, where Quarkus's
  * own check answers 413 with an empty body; a chunked body over the cap is cut off by Quarkus's body
  * handler, whose 413 {@link HttpErrors} words the same way). Once it is read: a binary-mode
  * CloudEvent whose data is not JSON, an empty {@code POST /infer}, and a method a function is not
@@ -28,7 +29,7 @@ public class RequestGate {
     private static final List<String> NO_INPUT = List.of("/models", "/live");
 
     @Inject
-    EmberConfig config;
+    FunctionsApi api;
 
     @Inject
     HttpErrors errors;
@@ -46,12 +47,11 @@ public class RequestGate {
     }
 
     private void beforeBody(RoutingContext ctx) {
-        long limit = config.limits().maxBodyBytes();
-        if (contentLength(ctx.request()) > limit) {
+        if (api.bodyLimit().exceededBy(ApiRoute.declaredLength(ctx.request()))) {
             // The body stays unread, so the connection cannot carry another request: close it.
             ctx.response().putHeader("Connection", "close");
             ctx.response().endHandler(v -> ctx.request().connection().close());
-            errors.send(ctx.response(), 400, HttpErrors.bodyTooLarge(limit), null);
+            ReplyWriter.write(ctx.response(), api.failures().of(api.bodyLimit().failure()));
             return;
         }
         ctx.next();
@@ -81,19 +81,7 @@ public class RequestGate {
         if (refusal == null) {
             ctx.next();
         } else {
-            errors.send(ctx.response(), status, refusal, null);
-        }
-    }
-
-    private static long contentLength(HttpServerRequest request) {
-        String value = request.getHeader("Content-Length");
-        if (value == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return -1; // not ours to judge: the HTTP codec refuses it
+            errors.send(ctx, status, refusal);
         }
     }
 

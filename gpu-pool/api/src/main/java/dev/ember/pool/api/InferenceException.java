@@ -15,6 +15,8 @@ public final class InferenceException extends RuntimeException {
     public enum Reason {
         /** The request is malformed or does not fit the model. */
         BAD_INPUT,
+        /** The request body is larger than the server takes; nothing of it was decoded. */
+        TOO_LARGE,
         /** No valid API key. */
         UNAUTHENTICATED,
         /** The key is valid but may not do this. */
@@ -54,6 +56,10 @@ public final class InferenceException extends RuntimeException {
 
     public static InferenceException badInput(String message) {
         return new InferenceException(Reason.BAD_INPUT, message);
+    }
+
+    public static InferenceException tooLarge(String message) {
+        return new InferenceException(Reason.TOO_LARGE, message);
     }
 
     public static InferenceException notFound(String message) {

@@ -60,6 +60,16 @@ public final class CachedEntryFormat {
         return bytes.toByteArray();
     }
 
+    /** The length {@link #encode} gives, without encoding. */
+    public static long sizeOf(CachedEntry entry) {
+        InferenceResponse r = entry.response();
+        long size = MAGIC.length + 8 + stringSize(r.modelName()) + stringSize(r.modelVersion()) + 4;
+        for (Tensor t : r.outputs()) {
+            size += stringSize(t.name()) + 2 + 8L * t.shape().rank() + 4 + t.byteSize();
+        }
+        return size;
+    }
+
     public static Optional<CachedEntry> decode(byte[] value) {
         try {
             ByteBuffer in = ByteBuffer.wrap(value); // headers big-endian, as DataOutputStream writes
@@ -101,6 +111,10 @@ public final class CachedEntryFormat {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
+    }
+
+    private static long stringSize(String s) {
+        return 4 + (s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length);
     }
 
     private static String string(ByteBuffer in) {

@@ -11,11 +11,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * An in-process response cache (Caffeine), for running without Redis: bounded by bytes, each
- * entry expiring after its model's stale TTL. Answers are not shared between processes.
+ * An in-process response cache (Caffeine), for running without Redis: bounded by the bytes its
+ * entries would take in Redis, each expiring after its model's stale TTL. Answers are not shared
+ * between processes. Entries are kept as objects, not bytes, so what a hit sends is made once per
+ * entry ({@link CachedEntry#hit}), as in the near cache.
  */
 public final class LocalResponseCache implements ResponseCache {
-    private record Stored(byte[] bytes, Duration keepFor) {}
+    private record Stored(CachedEntry entry, int weight, Duration keepFor) {}
 
     private final Clock clock;
     private final Cache<String, Stored> cache;
@@ -24,7 +26,7 @@ public final class LocalResponseCache implements ResponseCache {
         this.clock = clock;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
-                .weigher((String k, Stored v) -> v.bytes().length + k.length())
+                .weigher((String k, Stored v) -> v.weight() + k.length())
                 .expireAfter(new Expiry<String, Stored>() {
                     @Override
                     public long expireAfterCreate(String key, Stored value, long currentTime) {
@@ -47,15 +49,15 @@ public final class LocalResponseCache implements ResponseCache {
     @Override
     public CompletableFuture<Optional<CachedEntry>> get(CacheKey key) {
         Stored s = cache.getIfPresent(key.hex());
-        return CompletableFuture.completedFuture(s == null ? Optional.empty() : CachedEntryFormat.decode(s.bytes()));
+        return CompletableFuture.completedFuture(s == null ? Optional.empty() : Optional.of(s.entry()));
     }
 
     @Override
     public CompletableFuture<Void> put(CacheKey key, InferenceResponse response, CachePolicy policy) {
-        byte[] value = CachedEntryFormat.encode(
-                new CachedEntry(response, clock.instant().plus(policy.ttl())));
-        if (value.length <= policy.maxEntryBytes()) {
-            cache.put(key.hex(), new Stored(value, policy.staleTtl()));
+        CachedEntry entry = new CachedEntry(response, clock.instant().plus(policy.ttl()));
+        long size = CachedEntryFormat.sizeOf(entry);
+        if (size <= policy.maxEntryBytes()) {
+            cache.put(key.hex(), new Stored(entry, (int) Math.min(Integer.MAX_VALUE, size), policy.staleTtl()));
         }
         return CompletableFuture.completedFuture(null);
     }

@@ -238,16 +238,16 @@ class InferIT {
     }
 
     @Test
-    void aBodyOverTheCapIs400SayingTheCap() {
+    void aBodyOverTheCapIs413SayingTheCap() {
         String body = Requests.mlp(uniqueBase(), 300); // ~120 KiB of JSON, cap 64 KiB
         assertThat(body.length()).isGreaterThan((int) PoolAndRedis.MAX_BODY_BYTES);
 
-        String error = post(body).then().statusCode(400).extract().jsonPath().getString("error");
+        String error = post(body).then().statusCode(413).extract().jsonPath().getString("error");
         assertThat(error).contains("larger than " + PoolAndRedis.MAX_BODY_BYTES + " bytes");
     }
 
     @Test
-    void aChunkedBodyOverTheCapIs400Too() throws Exception {
+    void aChunkedBodyOverTheCapIs413Too() throws Exception {
         byte[] body = Requests.mlp(uniqueBase(), 300).getBytes(StandardCharsets.UTF_8);
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/infer"))
                 .header("Content-Type", "application/json")
@@ -257,7 +257,7 @@ class InferIT {
 
         HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
 
-        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.statusCode()).isEqualTo(413);
         assertThat(r.body()).contains("larger than " + PoolAndRedis.MAX_BODY_BYTES + " bytes");
     }
 

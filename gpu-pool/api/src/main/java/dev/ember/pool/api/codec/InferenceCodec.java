@@ -27,10 +27,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Encodes and decodes Open Inference Protocol bodies: JSON, and JSON followed by binary tensor
@@ -193,16 +191,72 @@ public final class InferenceCodec {
     }
 
     /**
-     * Which outputs the client asked to receive in binary: those whose requested-output parameters
-     * say {@code binary_data: true}, or all when the request says {@code binary_data_output: true}.
+     * {@code response} (an encoded response without an {@code id}) with {@code "id": id} added as
+     * its last member, binary data untouched; {@code response} itself when {@code id} is null. A
+     * cached answer is encoded once and sent to every caller: only the id is theirs.
+     */
+    public EncodedBody withResponseId(EncodedBody response, String id) {
+        if (id == null) {
+            return response;
+        }
+        byte[] body = response.bytes();
+        int close = response.jsonLength() - 1;
+        if (close < 1 || body[close] != '}') {
+            throw new IllegalArgumentException("not an encoded JSON object");
+        }
+        byte[] member = write(name -> false, List.of(), g -> {
+                    g.writeStartObject();
+                    g.writeStringField("id", id);
+                    g.writeEndObject();
+                })
+                .bytes(); // {"id":"..."}: its inside is spliced in, escaped by Jackson
+        boolean empty = body[close - 1] == '{';
+        int inside = member.length - 2;
+        int jsonLength = close + (empty ? 0 : 1) + inside + 1;
+        byte[] out = new byte[jsonLength + body.length - response.jsonLength()];
+        System.arraycopy(body, 0, out, 0, close);
+        int at = close;
+        if (!empty) {
+            out[at++] = ',';
+        }
+        System.arraycopy(member, 1, out, at, inside);
+        at += inside;
+        out[at++] = '}';
+        System.arraycopy(body, response.jsonLength(), out, at, body.length - response.jsonLength());
+        return new EncodedBody(out, jsonLength, response.binary());
+    }
+
+    /**
+     * Which outputs the client asked to receive in binary: an output's own {@code binary_data}
+     * parameter when it has one, else the request's {@code binary_data_output} (default false), as
+     * the binary tensor extension defines them.
      */
     public static Predicate<String> binaryOutputs(InferenceRequest request) {
         boolean all = request.parameters().bool(Protocol.BINARY_DATA_OUTPUT).orElse(false);
-        Set<String> named = request.outputs().stream()
-                .filter(RequestedOutput::binaryData)
-                .map(RequestedOutput::name)
-                .collect(Collectors.toUnmodifiableSet());
-        return name -> all || named.contains(name);
+        if (request.outputs().isEmpty()) {
+            return name -> all;
+        }
+        Map<String, Boolean> named = new java.util.HashMap<>();
+        for (RequestedOutput o : request.outputs()) {
+            o.parameters().bool(Protocol.BINARY_DATA).ifPresent(b -> named.put(o.name(), b));
+        }
+        return name -> named.getOrDefault(name, all);
+    }
+
+    /** The answer of {@code GET /v2}: {@code {"name": ..., "version": ..., "extensions": [...]}}. */
+    public byte[] encodeServerMetadata(String name, String version, List<String> extensions) {
+        return write(n -> false, List.of(), g -> {
+                    g.writeStartObject();
+                    g.writeStringField("name", name);
+                    g.writeStringField("version", version);
+                    g.writeArrayFieldStart("extensions");
+                    for (String e : extensions) {
+                        g.writeString(e);
+                    }
+                    g.writeEndArray();
+                    g.writeEndObject();
+                })
+                .bytes();
     }
 
     public byte[] encodeMetadata(ModelMetadata metadata) {

@@ -9,6 +9,7 @@ public final class StatusCodes {
     public static int of(Reason reason) {
         return switch (reason) {
             case BAD_INPUT -> 400;
+            case TOO_LARGE -> 413;
             case UNAUTHENTICATED -> 401;
             case FORBIDDEN -> 403;
             case RATE_LIMITED -> 429;
@@ -25,6 +26,7 @@ public final class StatusCodes {
             case 401 -> Reason.UNAUTHENTICATED;
             case 403 -> Reason.FORBIDDEN;
             case 404 -> Reason.NOT_FOUND;
+            case 413 -> Reason.TOO_LARGE;
             case 408, 504 -> Reason.DEADLINE_EXCEEDED;
             case 429 -> Reason.OVERLOADED;
             case 502, 503 -> Reason.UNAVAILABLE;

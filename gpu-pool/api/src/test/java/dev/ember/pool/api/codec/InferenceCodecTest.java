@@ -390,6 +390,50 @@ class InferenceCodecTest {
         }
 
         @Test
+        void anOutputsOwnFlagWinsOverTheRequestDefault() {
+            Tensor x = Tensor.ofInts("x", new long[] {1}, 1);
+            InferenceRequest r = new InferenceRequest(
+                    null,
+                    Parameters.of("binary_data_output", true),
+                    List.of(x),
+                    List.of(
+                            new RequestedOutput("json", Parameters.of("binary_data", false)),
+                            RequestedOutput.named("default")));
+            Predicate<String> p = InferenceCodec.binaryOutputs(r);
+            assertThat(p.test("json")).isFalse();
+            assertThat(p.test("default")).isTrue();
+        }
+
+        @Test
+        void anIdSplicedIntoAnEncodedResponseLeavesTheBinaryDataAsItWas() {
+            InferenceResponse response = new InferenceResponse(
+                    "m",
+                    "1",
+                    null,
+                    Parameters.of("ember.cache", "hit"),
+                    List.of(Tensor.ofInts("y", new long[] {2}, 7, -1), Tensor.ofInts("z", new long[] {1}, 3)));
+            EncodedBody template = codec.encodeResponse(response, "y"::equals);
+
+            EncodedBody withId = codec.withResponseId(template, "a \"quoted\" id");
+
+            assertThat(codec.withResponseId(template, null)).isSameAs(template);
+            assertThat(withId.binary()).isTrue();
+            InferenceResponse back = codec.decodeResponse(withId.bytes(), withId.jsonLength());
+            assertThat(back).isEqualTo(response.withId("a \"quoted\" id"));
+            assertThat(Arrays.copyOfRange(withId.bytes(), withId.jsonLength(), withId.bytes().length))
+                    .isEqualTo(Arrays.copyOfRange(
+                            template.bytes(), template.jsonLength(), template.bytes().length));
+        }
+
+        @Test
+        void serverMetadataListsExtensionsAsAnArray() throws IOException {
+            JsonNode server = JSON.readTree(codec.encodeServerMetadata("ember", "1.0", List.of("a", "b")));
+            assertThat(server.get("extensions").isArray()).isTrue();
+            assertThat(server.get("extensions").get(1).asText()).isEqualTo("b");
+            assertThat(server.get("version").asText()).isEqualTo("1.0");
+        }
+
+        @Test
         void binaryOutputsFromADecodedRequest() {
             InferenceRequest r = codec.decodeRequest(
                     utf8("{\"inputs\": [" + tensorJson("INT32", "[1]", "[1]") + "],"

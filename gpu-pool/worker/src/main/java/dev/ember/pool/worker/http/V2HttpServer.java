@@ -21,6 +21,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -283,20 +284,15 @@ public final class V2HttpServer implements AutoCloseable {
                 .orElse("dev");
         ctx.response()
                 .putHeader("Content-Type", "application/json")
-                .end(Buffer.buffer(codec.encodeObject(Map.of(
-                        "name",
-                        "ember-worker",
-                        "version",
-                        version,
-                        "extensions",
-                        "binary_tensor_data,ember_priority"))));
+                .end(Buffer.buffer(codec.encodeServerMetadata(
+                        "ember-worker", version, List.of("binary_tensor_data", "ember_priority"))));
     }
 
     private void failure(RoutingContext ctx) {
         if (ctx.statusCode() == 413) {
             errors.send(
                     ctx.response(),
-                    400,
+                    413,
                     "request body is larger than the limit of " + maxBodyBytes + " bytes; send fewer rows per request",
                     null);
         } else if (ctx.failure() != null) {

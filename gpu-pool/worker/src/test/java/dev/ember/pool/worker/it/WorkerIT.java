@@ -78,7 +78,8 @@ class WorkerIT {
         assertThat(http.get("/v2/health/ready").statusCode()).isEqualTo(200);
         JsonNode server = JSON.readTree(http.get("/v2").body());
         assertThat(server.get("name").asText()).isEqualTo("ember-worker");
-        assertThat(server.get("extensions").asText()).contains("binary_tensor_data");
+        assertThat(server.get("extensions").isArray()).isTrue();
+        assertThat(server.get("extensions").toString()).contains("\"binary_tensor_data\"");
     }
 
     @Test
@@ -354,11 +355,11 @@ class WorkerIT {
     }
 
     @Test
-    void aBodyOverTheCapIs400() {
+    void aBodyOverTheCapIs413() {
         byte[] huge = new byte[(int) MAX_BODY + 1024];
         java.util.Arrays.fill(huge, (byte) ' ');
         HttpResponse<String> r = http.post("/v2/models/mlp-tiny/infer", huge);
-        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.statusCode()).isEqualTo(413);
         assertThat(r.body()).contains("larger than the limit of " + MAX_BODY + " bytes");
         // The worker is fine afterwards.
         assertThat(http.post("/v2/models/mlp-tiny/infer", mlpJson(1)).statusCode())
