@@ -421,8 +421,7 @@ class InferenceCodecTest {
             InferenceResponse back = codec.decodeResponse(withId.bytes(), withId.jsonLength());
             assertThat(back).isEqualTo(response.withId("a \"quoted\" id"));
             assertThat(Arrays.copyOfRange(withId.bytes(), withId.jsonLength(), withId.bytes().length))
-                    .isEqualTo(Arrays.copyOfRange(
-                            template.bytes(), template.jsonLength(), template.bytes().length));
+                    .isEqualTo(Arrays.copyOfRange(template.bytes(), template.jsonLength(), template.bytes().length));
         }
 
         @Test
