@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the app under test talks to, real: a worker process serving mlp-tiny and masked-sum, and
+ * What the app under test talks to, real: a worker process serving mlp-tiny, masked-sum and
+ * embed-int64, and
  * Redis ({@link RedisFixture}) under a key prefix of this run's own. The body cap is small, so a
  * test can exceed it cheaply.
  *
@@ -48,7 +49,11 @@ public final class PoolAndRedis implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         try {
             dir = Files.createTempDirectory("ember-knative-it");
-            ModelFixtures.repo(dir.resolve("models")).addAsShipped("mlp-tiny").addAsShipped("masked-sum");
+            ModelFixtures.repo(dir.resolve("models"))
+                    .addAsShipped("mlp-tiny")
+                    .addAsShipped("masked-sum")
+                    // A queue delay long enough that concurrent requests certainly share batches.
+                    .add("embed-int64", "embed-int64", 1, "max_batch_size: 16\nmax_queue_delay_ms: 20\n");
             worker = WorkerProcess.start(
                     dir.resolve("models"), List.of("-Xmx256m"), List.of(), Duration.ofSeconds(60), false);
             workerUri = worker.uri();

@@ -232,8 +232,8 @@ class InferenceCodecTest {
             assertThat(decodeOne("BF16", "[1]", "[" + bf16JustAboveTie + "]").toFloats())
                     .containsExactly(1f + 0x1p-7f);
             assertThat(decodeOne("BF16", "[1]", "[1.00390625]").toFloats()).containsExactly(1f);
-            assertThat(decodeOne("FP16", "[2]", "[1e-10, -1e10]").toFloats())
-                    .containsExactly(0f, Float.NEGATIVE_INFINITY);
+            assertThat(decodeOne("FP16", "[2]", "[1e-10, -65504]").toFloats())
+                    .containsExactly(0f, -65504f); // too small rounds to zero; too large is refused (below)
         }
 
         @Test
@@ -517,6 +517,44 @@ class InferenceCodecTest {
             assertThat(badInputFor(tensorJson("UINT64", "[1]", "[-1]"))).contains("UINT64", "-1");
             assertThat(badInputFor(tensorJson("UINT64", "[1]", "[18446744073709551616]")))
                     .contains("UINT64", "18446744073709551616");
+        }
+
+        @Test
+        void floatsBeyondTheirTypeAreRejectedNotTurnedIntoInfinity() {
+            assertThat(badInputFor(tensorJson("FP32", "[2]", "[1, 1e999]")))
+                    .contains("input 'x' is FP32", "element 1 is 1e999", "outside FP32 range [-3.4028235e38");
+            assertThat(badInputFor(tensorJson("FP32", "[1]", "[-3.5e38]"))).contains("-3.5e38", "outside FP32");
+            assertThat(badInputFor(tensorJson("FP64", "[1]", "[1e999]"))).contains("outside FP64");
+            assertThat(badInputFor(tensorJson("FP64", "[1]", "[-" + "9".repeat(400) + "]")))
+                    .contains("outside FP64");
+            assertThat(badInputFor(tensorJson("FP16", "[1]", "[65520]"))).contains("outside FP16 range [-65504");
+            assertThat(badInputFor(tensorJson("BF16", "[1]", "[3.4e38]"))).contains("outside BF16");
+            // The largest values of each type, and what rounds to them, still pass.
+            assertThat(decodeOne("FP32", "[1]", "[3.4028235e38]").toFloats()).containsExactly(Float.MAX_VALUE);
+            assertThat(decodeOne("FP16", "[1]", "[65504]").toFloats()).containsExactly(65504f);
+            assertThat(decodeOne("FP32", "[1]", "[1e-999]").toFloats()).containsExactly(0f);
+        }
+
+        @Test
+        void nanAndInfinitiesOnlyInTheirSpellingsAndOnlyForFloats() {
+            for (String odd : List.of("\"inf\"", "\"+Infinity\"", "\"nan\"", "+Infinity", "-INF")) {
+                assertThat(badInputFor(tensorJson("FP32", "[1]", "[" + odd + "]")))
+                        .as(odd)
+                        .contains("element 0", "not a number", "NaN, Infinity, -Infinity");
+            }
+            assertThat(badInputFor(tensorJson("INT32", "[1]", "[NaN]"))).contains("element 0 is NaN, not an integer");
+            assertThat(badInputFor(tensorJson("INT64", "[1]", "[Infinity]")))
+                    .contains("element 0 is Infinity, outside INT64 range");
+            assertThat(badInputFor(tensorJson("UINT8", "[1]", "[\"NaN\"]"))).contains("not an integer");
+        }
+
+        @Test
+        void integersWrittenAsFloatsMustBeExactAndInRange() {
+            assertThat(badInputFor(tensorJson("INT8", "[1]", "[300.0]"))).contains("element 0 is 300.0, outside INT8");
+            assertThat(badInputFor(tensorJson("UINT8", "[1]", "[-1.0]"))).contains("outside UINT8");
+            assertThat(badInputFor(tensorJson("INT64", "[1]", "[1e18]"))).contains("write it as an integer literal");
+            assertThat(badInputFor(tensorJson("INT32", "[1]", "[1e10]"))).contains("outside INT32");
+            assertThat(decodeOne("INT64", "[1]", "[4.0e3]").toLongs()).containsExactly(4000L);
         }
 
         @Test

@@ -11,4 +11,10 @@ public interface BatchObserver {
 
     /** A request waited {@code nanos} in its queue before its batch started. */
     default void queued(PriorityClass priority, long nanos) {}
+
+    /** A batch of {@code requests} failed in the model and is run again in halves. */
+    default void batchIsolated(int requests) {}
+
+    /** A request split out of a failed batch failed alone: it was answered 400, its batch-mates were not. */
+    default void failedAlone() {}
 }

@@ -13,15 +13,22 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Batches a model's requests and runs them on {@code instances} runner threads that share one
  * {@link BatchRunner}. The batcher owns its runner threads, its {@link BatchQueue} and one {@link
  * StagingArena} per thread. Results and typed failures complete the futures {@link #submit}
- * returns; nothing here knows about HTTP.
+ * returns; nothing here knows about HTTP. One request whose values ONNX Runtime cannot run never
+ * fails the others of its batch (see {@link #run}).
  */
 public final class DynamicBatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DynamicBatcher.class.getName());
+    /** Longest failure message a client is shown. */
+    private static final int MAX_DETAIL = 400;
+
+    /** How {@code ModelSession} words a failure ONNX Runtime does not blame on the input. */
+    private static final Pattern FAILED = Pattern.compile("^(model '[^']*') failed: ");
 
     private final String label;
     private final ModelConfig config;
@@ -161,36 +168,98 @@ public final class DynamicBatcher implements AutoCloseable {
 
     /** Runs one batch step by step; exposed to tests through {@link #runOnce}. */
     private void execute(List<PendingRequest> batch, StagingArena arena) {
+        long dequeued = ticker.nanos();
+        for (PendingRequest r : batch) {
+            r.disarmTimer();
+            observer.queued(r.priority, dequeued - r.enqueuedNanos);
+        }
+        run(batch, arena, dequeued, false);
+    }
+
+    /**
+     * Runs {@code batch} and answers each of its requests. When ONNX Runtime fails a batch of
+     * several, one request's values may be at fault (an id outside an embedding table, say), not
+     * everyone's: the batch is halved and each half run again, down to single requests, so only a
+     * request that fails alone gets the failure, as a 400, and every other gets its answer. A device
+     * failure is not retried here: the device, not an input, failed.
+     *
+     * @param isolated true when this is part of a batch that failed
+     */
+    private void run(List<PendingRequest> batch, StagingArena arena, long dequeued, boolean isolated) {
         long start = ticker.nanos();
         long rows = 0;
         Set<String> outputs = new HashSet<>();
         boolean all = false;
         for (PendingRequest r : batch) {
-            r.disarmTimer();
             rows += r.rows;
             all |= r.outputs.isEmpty();
             outputs.addAll(r.outputs);
-            observer.queued(r.priority, start - r.enqueuedNanos);
         }
+        Map<String, Tensor> results;
         try {
             Map<String, Tensor> inputs = BatchAssembler.stack(batch, arena, batched);
-            Map<String, Tensor> results = runner.run(inputs, all ? Set.of() : outputs);
-            long computeNanos = ticker.nanos() - start;
-            latency.record(computeNanos);
-            observer.batchRan(batch.size(), rows, computeNanos);
-            List<Map<String, Tensor>> shares = BatchAssembler.split(results, batch, batched);
-            for (int i = 0; i < batch.size(); i++) {
-                PendingRequest r = batch.get(i);
-                r.result.complete(new BatchResult(shares.get(i), start - r.enqueuedNanos, computeNanos, rows));
-            }
+            results = runner.run(inputs, all ? Set.of() : outputs);
         } catch (InferenceException e) {
-            batch.forEach(r -> fail(r, e));
+            if (!inputMayBeAtFault(e)) {
+                batch.forEach(r -> fail(r, e));
+            } else if (batch.size() > 1) {
+                observer.batchIsolated(batch.size());
+                int half = batch.size() / 2;
+                run(List.copyOf(batch.subList(0, half)), arena, dequeued, true);
+                run(List.copyOf(batch.subList(half, batch.size())), arena, dequeued, true);
+            } else if (isolated || e.reason() == InferenceException.Reason.BAD_INPUT) {
+                if (isolated) {
+                    observer.failedAlone();
+                }
+                fail(batch.get(0), couldNotRun(e));
+            } else {
+                fail(batch.get(0), e); // alone from the start and not the input's fault as far as we know
+            }
+            return;
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, label + ": batch of " + batch.size() + " failed", e);
             InferenceException failure =
                     new InferenceException(InferenceException.Reason.MODEL_ERROR, "model failed: " + e, null, e);
             batch.forEach(r -> fail(r, failure));
+            return;
         }
+        long computeNanos = ticker.nanos() - start;
+        latency.record(computeNanos);
+        observer.batchRan(batch.size(), rows, computeNanos);
+        try {
+            List<Map<String, Tensor>> shares = BatchAssembler.split(results, batch, batched);
+            for (int i = 0; i < batch.size(); i++) {
+                PendingRequest r = batch.get(i);
+                r.result.complete(new BatchResult(shares.get(i), dequeued - r.enqueuedNanos, computeNanos, rows));
+            }
+        } catch (InferenceException e) {
+            batch.forEach(r -> fail(r, e));
+        }
+    }
+
+    /** ONNX Runtime refused or failed the run: something in the inputs may be why. */
+    private static boolean inputMayBeAtFault(InferenceException e) {
+        return e.reason() == InferenceException.Reason.BAD_INPUT || e.reason() == InferenceException.Reason.MODEL_ERROR;
+    }
+
+    /**
+     * The 400 of a request the model cannot run: the runner's message (ONNX Runtime's words), first
+     * line, trimmed; never a stack trace.
+     */
+    static InferenceException couldNotRun(InferenceException e) {
+        String detail = e.getMessage() == null
+                ? "model could not run on this input"
+                : e.getMessage().strip();
+        // A model failure that follows the request alone is this input's: say so in ModelSession's words.
+        detail = FAILED.matcher(detail).replaceFirst("$1 could not run on this input: ");
+        int newline = detail.indexOf('\n');
+        if (newline >= 0) {
+            detail = detail.substring(0, newline).strip();
+        }
+        if (detail.length() > MAX_DETAIL) {
+            detail = detail.substring(0, MAX_DETAIL) + "...";
+        }
+        return InferenceException.badInput(detail);
     }
 
     /** Test hook: forms and runs at most one batch at the ticker's current time, on the caller's thread. */

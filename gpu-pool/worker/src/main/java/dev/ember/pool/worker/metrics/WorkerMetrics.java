@@ -31,6 +31,10 @@ import java.util.function.Supplier;
  *   <li>{@code ember_batch_size{model}} (rows per batch, histogram)
  *   <li>{@code ember_compute_seconds{model}} (batch run time, histogram)
  *   <li>{@code ember_cold_start_seconds{phase}} (runtime_init, model_load, warmup; histogram)
+ *   <li>{@code ember_batch_isolations_total{model}} (batches that failed in the model and were
+ *       run again in halves to find the request at fault)
+ *   <li>{@code ember_isolated_failures_total{model}} (requests that failed alone after that,
+ *       answered 400 while their batch-mates were answered)
  * </ul>
  */
 public final class WorkerMetrics {
@@ -80,6 +84,8 @@ public final class WorkerMetrics {
         private final Map<String, Counter> requests = new ConcurrentHashMap<>();
         private final DistributionSummary batchSize;
         private final Timer compute;
+        private final Counter isolations;
+        private final Counter isolatedFailures;
 
         private ModelMeters(String model) {
             this.model = model;
@@ -115,6 +121,14 @@ public final class WorkerMetrics {
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofSeconds(60))
                     .register(registry);
+            isolations = Counter.builder("ember.batch.isolations")
+                    .description("Batches that failed in the model and were run again in halves")
+                    .tags("model", model)
+                    .register(registry);
+            isolatedFailures = Counter.builder("ember.isolated.failures")
+                    .description("Requests that failed alone once their failed batch was split")
+                    .tags("model", model)
+                    .register(registry);
         }
 
         /** Registers the queue-depth gauge of one version; returns its id, to remove it at unload. */
@@ -146,6 +160,16 @@ public final class WorkerMetrics {
         public void batchRan(int requestCount, long rows, long computeNanos) {
             batchSize.record(rows);
             compute.record(computeNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void batchIsolated(int requests) {
+            isolations.increment();
+        }
+
+        @Override
+        public void failedAlone() {
+            isolatedFailures.increment();
         }
 
         @Override

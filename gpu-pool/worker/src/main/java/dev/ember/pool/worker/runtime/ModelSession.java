@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * One loaded ONNX model: the sole owner of its native session. {@link #run} is safe from several
@@ -32,6 +33,8 @@ import java.util.Set;
  * {@code MODEL_ERROR}.
  */
 public final class ModelSession implements BatchRunner, AutoCloseable {
+    private static final Pattern ORT_PREFIX = Pattern.compile("^Error code - \\S+ - message: ");
+
     private final String name;
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -122,12 +125,19 @@ public final class ModelSession implements BatchRunner, AutoCloseable {
         if (e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_ARGUMENT) {
             return new InferenceException(
                     InferenceException.Reason.BAD_INPUT,
-                    "model '" + name + "' rejected the input: " + message,
+                    "model '" + name + "' could not run on this input: " + ortMessage(message),
                     null,
                     e);
         }
+        // Whether the input is at fault here ONNX Runtime does not say: the batcher finds out by
+        // running the request alone (DynamicBatcher#run).
         return new InferenceException(
-                InferenceException.Reason.MODEL_ERROR, "model '" + name + "' failed: " + message, null, e);
+                InferenceException.Reason.MODEL_ERROR, "model '" + name + "' failed: " + ortMessage(message), null, e);
+    }
+
+    /** ONNX Runtime's own words, without the Java binding's "Error code - ORT_X - message: " in front. */
+    private static String ortMessage(String message) {
+        return message == null ? "no message" : ORT_PREFIX.matcher(message).replaceFirst("");
     }
 
     @Override

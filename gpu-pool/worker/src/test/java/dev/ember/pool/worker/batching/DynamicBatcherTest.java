@@ -122,6 +122,121 @@ class DynamicBatcherTest {
         }
     }
 
+    /** A model that fails, as ONNX Runtime does on an out-of-range id, when any row holds a negative value. */
+    private BatchRunner poisonedBy(AtomicInteger runs) {
+        return (inputs, outputs) -> {
+            runs.incrementAndGet();
+            for (float v : inputs.get("x").toFloats()) {
+                if (v < 0) {
+                    throw new InferenceException(
+                            Reason.BAD_INPUT,
+                            "model 'test' could not run on this input: indices element out of data bounds, idx=-1\n"
+                                    + "at line 2");
+                }
+            }
+            return doubler.run(inputs, outputs);
+        };
+    }
+
+    @Test
+    void aRequestOnnxRuntimeCannotRunFailsAloneAndTheRestOfItsBatchIsAnswered() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        RecordingObserver observed = new RecordingObserver();
+        DynamicBatcher b = new DynamicBatcher(
+                "test",
+                ModelConfigReader.parse("max_batch_size: 8"),
+                true,
+                poisonedBy(runs),
+                clock,
+                deadlines,
+                observed);
+        List<CompletableFuture<BatchResult>> good = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            good.add(submit(b, 1, 10 * i, Set.of()));
+        }
+        CompletableFuture<BatchResult> bad = submit(b, 1, -5, Set.of());
+        good.add(submit(b, 1, 70, Set.of()));
+
+        b.runOnce();
+
+        for (int i = 0; i < good.size(); i++) {
+            float first = i < 6 ? 10 * i : 70;
+            assertThat(good.get(i)
+                            .get(1, TimeUnit.SECONDS)
+                            .outputs()
+                            .get("doubled")
+                            .toFloats())
+                    .containsExactly(2 * first, 2 * first + 2);
+        }
+        assertThat(reasonOf(bad)).isEqualTo(Reason.BAD_INPUT);
+        assertThatThrownBy(() -> bad.get(1, TimeUnit.SECONDS))
+                .hasMessageContaining(
+                        "model 'test' could not run on this input: indices element out of data bounds, idx=-1")
+                .hasMessageNotContaining("line 2");
+        // 8 requests, one bad: bisected in 1 + 2 + 2 + 2 runs instead of 1 + 8 one by one.
+        assertThat(runs.get()).isEqualTo(7);
+        assertThat(observed.failedAlone).isEqualTo(1);
+        assertThat(observed.isolatedBatches).isEqualTo(3);
+    }
+
+    @Test
+    void aModelFailureThatFollowsOneRequestAloneIsThatRequests400() throws Exception {
+        DynamicBatcher b = batcher("max_batch_size: 2", (inputs, outputs) -> {
+            for (float v : inputs.get("x").toFloats()) {
+                if (v < 0) {
+                    throw new InferenceException(Reason.MODEL_ERROR, "model 'test' failed: Reshape of -1");
+                }
+            }
+            return doubler.run(inputs, outputs);
+        });
+        CompletableFuture<BatchResult> good = submit(b, 1, 1, Set.of());
+        CompletableFuture<BatchResult> bad = submit(b, 1, -1, Set.of());
+        b.runOnce();
+        assertThat(good.get(1, TimeUnit.SECONDS).outputs().get("doubled").toFloats())
+                .containsExactly(2, 4);
+        assertThat(reasonOf(bad)).isEqualTo(Reason.BAD_INPUT);
+        assertThatThrownBy(() -> bad.get(1, TimeUnit.SECONDS))
+                .hasMessageContaining("model 'test' could not run on this input: Reshape of -1");
+    }
+
+    @Test
+    void aDeviceErrorIsNotRunAgain() {
+        AtomicInteger runs = new AtomicInteger();
+        DynamicBatcher b = batcher("max_batch_size: 2", (inputs, outputs) -> {
+            runs.incrementAndGet();
+            throw new InferenceException(Reason.DEVICE_ERROR, "CUDA error: an illegal memory access");
+        });
+        List<CompletableFuture<BatchResult>> all = List.of(submit(b, 1, 0, Set.of()), submit(b, 1, 1, Set.of()));
+        b.runOnce();
+        assertThat(runs.get()).isEqualTo(1);
+        all.forEach(f -> assertThat(reasonOf(f)).isEqualTo(Reason.DEVICE_ERROR));
+    }
+
+    @Test
+    void aModelErrorOfARequestAloneFromTheStartStaysAModelError() {
+        DynamicBatcher b = batcher("max_batch_size: 1", (inputs, outputs) -> {
+            throw new InferenceException(Reason.MODEL_ERROR, "model 'test' failed: kernel missing");
+        });
+        CompletableFuture<BatchResult> f = submit(b, 1, 0, Set.of());
+        b.runOnce();
+        assertThat(reasonOf(f)).isEqualTo(Reason.MODEL_ERROR);
+    }
+
+    private static final class RecordingObserver implements BatchObserver {
+        int failedAlone;
+        int isolatedBatches;
+
+        @Override
+        public void batchIsolated(int requests) {
+            isolatedBatches++;
+        }
+
+        @Override
+        public void failedAlone() {
+            failedAlone++;
+        }
+    }
+
     @Test
     void anUnexpectedRunnerExceptionBecomesAModelError() {
         DynamicBatcher b = batcher("max_batch_size: 1", (inputs, outputs) -> {
