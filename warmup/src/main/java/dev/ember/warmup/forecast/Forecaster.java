@@ -94,6 +94,16 @@ public final class Forecaster {
      */
     public OptionalDouble forecast(Instant now) {
         Objects.requireNonNull(now, "now");
+        return forecastBetween(now, now, now.plus(config.horizon()));
+    }
+
+    /**
+     * The expected rate of the busiest minute from the one containing {@code from} to the one
+     * containing {@code to}, as seen at {@code now} (minutes before the current one are read as the
+     * current one); never negative; empty until a minute has been closed.
+     */
+    public OptionalDouble forecastBetween(Instant now, Instant from, Instant to) {
+        Objects.requireNonNull(now, "now");
         if (openMinute == NOTHING_YET) {
             return OptionalDouble.empty();
         }
@@ -102,14 +112,18 @@ public final class Forecaster {
             return OptionalDouble.empty();
         }
         long lastClosed = openMinute - 1;
-        long from = Math.max(minuteOf(now), openMinute);
-        long to = Math.max(from, minuteOf(now.plus(config.horizon())));
+        long first = Math.max(minuteOf(from), openMinute);
+        long last = Math.max(first, minuteOf(to));
         double busiest = 0;
-        for (long m = from; m <= to; m++) {
+        for (long m = first; m <= last; m++) {
             double expected = level + (m - lastClosed) * trend + (seasonal ? season[slotOf(m)] : 0);
             busiest = Math.max(busiest, expected);
         }
         return OptionalDouble.of(busiest);
+    }
+
+    public ForecasterConfig config() {
+        return config;
     }
 
     public Model model() {

@@ -16,6 +16,8 @@ import dev.ember.pool.api.http.HttpPoolClient;
 import dev.ember.pool.controller.LocalPool;
 import dev.ember.pool.controller.LocalPoolConfig;
 import dev.ember.pool.worker.WorkerProcess;
+import dev.ember.warmup.prewarm.RateHistoryStore;
+import dev.ember.warmup.prewarm.RedisRateHistoryStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import io.vertx.core.Vertx;
@@ -26,6 +28,7 @@ import jakarta.inject.Singleton;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -47,12 +50,18 @@ public class GatewayProducer {
     @Singleton
     InferenceGateway gateway(EmberConfig config, Vertx vertx, MeterRegistry registry) {
         AtomicReference<InferenceGateway> self = new AtomicReference<>();
-        PoolClient pool = pool(config.pool(), vertx, registry, self); // configuration errors first
         GatewayConfig gatewayConfig = gatewayConfig(config);
         TenantDirectory tenants =
                 config.tenants().file().map(TenantDirectory::read).orElse(TenantDirectory.EMPTY);
         Authenticator authenticator = Authenticator.forDirectory(tenants);
         Optional<RedisLink> redis = connect(config.redis());
+        PoolClient pool;
+        try {
+            pool = pool(config.pool(), vertx, registry, self, rateHistory(redis, gatewayConfig.keyPrefix()));
+        } catch (RuntimeException e) {
+            redis.ifPresent(RedisLink::close);
+            throw e;
+        }
         RateLimiter limiter;
         if (tenants.isEmpty()) {
             limiter = RateLimiter.NONE; // everyone is anonymous with an unlimited plan
@@ -87,7 +96,11 @@ public class GatewayProducer {
      * the gateway's hottest requests before they take traffic.
      */
     private static PoolClient pool(
-            EmberConfig.Pool config, Vertx vertx, MeterRegistry registry, AtomicReference<InferenceGateway> gateway) {
+            EmberConfig.Pool config,
+            Vertx vertx,
+            MeterRegistry registry,
+            AtomicReference<InferenceGateway> gateway,
+            RateHistoryStore rates) {
         if (config.url().isPresent()) {
             return new HttpPoolClient(vertx, poolUri(config.url().get()), HttpPoolClient.Options.DEFAULTS);
         }
@@ -118,7 +131,17 @@ public class GatewayProducer {
                     .thenAccept(n -> LOG.infof(
                             "warmed %d hot answers of %s version %s before it takes traffic", n, model, version));
         };
-        return LocalPool.start(poolConfig, registry, Clock.systemUTC(), warmHotKeys);
+        return LocalPool.start(poolConfig, registry, Clock.systemUTC(), warmHotKeys, rates);
+    }
+
+    /**
+     * Where the embedded pool keeps each model's request-rate history (what its forecast learned):
+     * Redis when there is one, so a restarted app keeps its days of seasonality; else this process.
+     */
+    private static RateHistoryStore rateHistory(Optional<RedisLink> redis, String keyPrefix) {
+        return redis.<RateHistoryStore>map(link -> new RedisRateHistoryStore(
+                        link::commands, keyPrefix, RateHistoryStore.DEFAULT_CAPACITY, Duration.ofSeconds(2)))
+                .orElseGet(() -> RateHistoryStore.inMemory(RateHistoryStore.DEFAULT_CAPACITY));
     }
 
     /**

@@ -13,6 +13,9 @@ import dev.ember.pool.controller.scaling.ScalingConfig;
 import dev.ember.pool.controller.scaling.ScalingPolicy;
 import dev.ember.pool.worker.repository.ModelLocation;
 import dev.ember.pool.worker.repository.ModelRepository;
+import dev.ember.warmup.forecast.ForecasterConfig;
+import dev.ember.warmup.prewarm.RateHistory;
+import dev.ember.warmup.prewarm.RateHistoryStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,6 +64,7 @@ public final class LocalPool implements PoolClient {
     private final PoolMetrics metrics;
     private final Clock clock;
     private final VersionHook hook;
+    private final RateHistoryStore rates;
     private final ScheduledExecutorService timer;
     private final Map<String, ModelPool> pools = new ConcurrentHashMap<>();
     private final Map<String, Long> latestVersions = new ConcurrentHashMap<>();
@@ -69,8 +73,10 @@ public final class LocalPool implements PoolClient {
     /** Versions that failed to load, by model, as file signatures: retried when the file changes. */
     private final Map<String, String> failedLoads = new ConcurrentHashMap<>();
 
-    private LocalPool(LocalPoolConfig config, MeterRegistry registry, Clock clock, VersionHook hook) {
+    private LocalPool(
+            LocalPoolConfig config, MeterRegistry registry, Clock clock, VersionHook hook, RateHistoryStore rates) {
         this.config = config;
+        this.rates = rates;
         this.repository = new ModelRepository(config.models());
         this.metrics = new PoolMetrics(registry);
         this.clock = clock;
@@ -90,9 +96,22 @@ public final class LocalPool implements PoolClient {
                 clock);
     }
 
-    /** Starts the pool: each model gets its initial workers, spares start, and the control loops run. */
+    /**
+     * Starts the pool with a request-rate history that lives as long as the process: each model gets
+     * its initial workers, spares start, and the control loops run.
+     */
     public static LocalPool start(LocalPoolConfig config, MeterRegistry registry, Clock clock, VersionHook hook) {
-        LocalPool pool = new LocalPool(config, registry, clock, hook);
+        return start(config, registry, clock, hook, RateHistoryStore.inMemory(RateHistoryStore.DEFAULT_CAPACITY));
+    }
+
+    /**
+     * As {@link #start(LocalPoolConfig, MeterRegistry, Clock, VersionHook)}, each model's request-rate
+     * history (what its forecast learned) restored from and kept in {@code rates}, so a restarted
+     * process keeps the days of seasonality the previous one saw.
+     */
+    public static LocalPool start(
+            LocalPoolConfig config, MeterRegistry registry, Clock clock, VersionHook hook, RateHistoryStore rates) {
+        LocalPool pool = new LocalPool(config, registry, clock, hook, rates);
         pool.discover();
         pool.timer.scheduleAtFixedRate(pool::sample, 1, 1, TimeUnit.SECONDS);
         pool.timer.scheduleAtFixedRate(
@@ -237,6 +256,7 @@ public final class LocalPool implements PoolClient {
         return new ModelPool(
                 model,
                 new ScalingPolicy(scalingConfig(config.scaling()), clock.instant()),
+                RateHistory.restore(model, ForecasterConfig.DEFAULTS, rates),
                 launcher,
                 () -> latestVersions.getOrDefault(model, Long.MAX_VALUE),
                 timer,

@@ -10,7 +10,7 @@ import dev.ember.pool.controller.scaling.LoadForecast;
 import dev.ember.pool.controller.scaling.MetricsSnapshot;
 import dev.ember.pool.controller.scaling.ScaleDecision;
 import dev.ember.pool.controller.scaling.ScalingPolicy;
-import dev.ember.warmup.forecast.Forecaster;
+import dev.ember.warmup.prewarm.RateHistory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,7 +57,7 @@ final class ModelPool implements AutoCloseable {
 
     private final String model;
     private final ScalingPolicy policy;
-    private final Forecaster forecaster = new Forecaster(dev.ember.warmup.forecast.ForecasterConfig.DEFAULTS);
+    private final RateHistory history;
     private final WorkerLauncher launcher;
     private final LongSupplier servingVersion;
     private final ScheduledExecutorService timer;
@@ -80,6 +80,7 @@ final class ModelPool implements AutoCloseable {
     ModelPool(
             String model,
             ScalingPolicy policy,
+            RateHistory history,
             WorkerLauncher launcher,
             LongSupplier servingVersion,
             ScheduledExecutorService timer,
@@ -89,6 +90,7 @@ final class ModelPool implements AutoCloseable {
             PoolMetrics.ModelMeters meters) {
         this.model = model;
         this.policy = policy;
+        this.history = history;
         this.launcher = launcher;
         this.servingVersion = servingVersion;
         this.timer = timer;
@@ -161,14 +163,17 @@ final class ModelPool implements AutoCloseable {
 
     /** Decides the worker count now and moves toward it. */
     ScaleDecision tick(Instant now) {
-        forecaster.observe(now, arrivals.getAndSet(0));
+        java.util.OptionalDouble forecast;
+        synchronized (history) { // the tick timer and decideNow may both tick
+            history.observe(now, arrivals.getAndSet(0));
+            forecast = history.forecast(now);
+        }
         List<ConcurrencySample> window;
         synchronized (samples) {
             window = List.copyOf(samples);
         }
         int ready = readyCount();
         MetricsSnapshot snapshot = MetricsSnapshot.of(window, ready).withBufferedAtZero(ready == 0 ? buffered() : 0);
-        var forecast = forecaster.forecast(now);
         if (forecast.isPresent()) {
             snapshot = snapshot.withForecast(
                     new LoadForecast(forecast.getAsDouble(), Duration.ofNanos((long) meanLatencyNanos)));

@@ -14,6 +14,7 @@ import static dev.ember.pool.controller.scaling.ScaleDecision.Reason.WARM_FLOOR;
 
 import dev.ember.pool.controller.scaling.ScaleDecision.Reason;
 import dev.ember.pool.controller.scaling.ScalingState.RecentDecision;
+import dev.ember.warmup.prewarm.PrewarmPlanner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +24,8 @@ import java.util.Optional;
 
 /**
  * How many workers one model should have: Knative's KPA decision (KPA.md), then Ember's floors —
- * the warm floor, the forecast — and cap. No I/O, no threads, no clock: the time of the decision is
+ * the warm floor, the forecast (by {@link PrewarmPlanner#workersFor}, the one prewarm rule the
+ * Knative autopilot applies too) — and cap. No I/O, no threads, no clock: the time of the decision is
  * a parameter, the metrics arrive in a {@link MetricsSnapshot}, the answer is a {@link
  * ScaleDecision}; whoever calls it starts or stops the workers (LocalPool) or patches {@code
  * min-scale} (Knative).
@@ -189,10 +191,12 @@ public final class ScalingPolicy {
         if (snapshot.bufferedAtZero() > 0) {
             floor = floor.raisedTo(1, POKE_FROM_ZERO);
         }
-        if (snapshot.forecast().isPresent()
-                && worthKeepingWarmFor(snapshot.forecast().get())) {
-            double forecastWorkers = workersFor(snapshot.forecast().get().concurrency());
-            floor = floor.raisedTo(clamp(forecastWorkers, 0, Integer.MAX_VALUE), FORECAST);
+        if (snapshot.forecast().isPresent()) {
+            LoadForecast f = snapshot.forecast().get();
+            floor = floor.raisedTo(
+                    PrewarmPlanner.workersFor(
+                            f.requestsPerSecond(), f.meanLatency(), config.target(), config.scaleToZeroGracePeriod()),
+                    FORECAST);
         }
         return floor;
     }
@@ -200,18 +204,6 @@ public final class ScalingPolicy {
     private ScaleDecision decision(Want want, double stable, double panic, boolean panicking) {
         Want capped = want.workers() > config.maxWorkers() ? new Want(config.maxWorkers(), CAPPED_AT_MAX) : want;
         return new ScaleDecision(capped.workers(), capped.reason(), stable, panic, panicking);
-    }
-
-    /**
-     * A forecast holds workers only if it expects a request within the scale-to-zero grace period
-     * (at least one second): rarer requests are cheaper served cold than by a worker kept through
-     * the gaps, and more frequent ones would keep it anyway. Worked through with the default 30 s
-     * grace: one request a minute (0.017/s × 30 s = 0.5) does not hold a worker at zero traffic;
-     * a predicted burst of 40/s does, ahead of time.
-     */
-    private boolean worthKeepingWarmFor(LoadForecast forecast) {
-        double graceSeconds = Math.max(1, config.scaleToZeroGracePeriod().toMillis() / 1000.0);
-        return forecast.requestsPerSecond() * graceSeconds >= 1;
     }
 
     private double workersFor(double concurrency) {
