@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * How a worker process runs.
@@ -16,6 +17,8 @@ import java.util.Optional;
  * @param eventLoops HTTP I/O threads
  * @param cacheDir where ONNX Runtime's optimized models are kept between cold starts (empty: not kept)
  * @param spare start with no model loaded, ONNX Runtime initialised, waiting to be given one
+ * @param only serve only these models of the repository (empty: every model); a Knative pool
+ *     Service runs one model per pod from an image that holds the whole repository
  */
 public record WorkerConfig(
         Path models,
@@ -25,7 +28,8 @@ public record WorkerConfig(
         Duration drainTimeout,
         int eventLoops,
         Optional<Path> cacheDir,
-        boolean spare) {
+        boolean spare,
+        Set<String> only) {
     public static final int DEFAULT_PORT = 8000;
     public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
 
@@ -34,6 +38,7 @@ public record WorkerConfig(
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(cacheDir, "cacheDir");
+        only = Set.copyOf(only);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
         }
@@ -46,7 +51,7 @@ public record WorkerConfig(
     }
 
     public WorkerConfig(Path models, String host, int port, long maxBodyBytes, Duration drainTimeout, int eventLoops) {
-        this(models, host, port, maxBodyBytes, drainTimeout, eventLoops, Optional.empty(), false);
+        this(models, host, port, maxBodyBytes, drainTimeout, eventLoops, Optional.empty(), false, Set.of());
     }
 
     public static WorkerConfig local(Path models, int port) {
@@ -60,10 +65,11 @@ public record WorkerConfig(
     }
 
     public WorkerConfig withCacheDir(Path dir) {
-        return new WorkerConfig(models, host, port, maxBodyBytes, drainTimeout, eventLoops, Optional.of(dir), spare);
+        return new WorkerConfig(
+                models, host, port, maxBodyBytes, drainTimeout, eventLoops, Optional.of(dir), spare, only);
     }
 
     public WorkerConfig asSpare() {
-        return new WorkerConfig(models, host, port, maxBodyBytes, drainTimeout, eventLoops, cacheDir, true);
+        return new WorkerConfig(models, host, port, maxBodyBytes, drainTimeout, eventLoops, cacheDir, true, only);
     }
 }

@@ -4,7 +4,10 @@ import dev.ember.pool.api.ModelStatus;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -64,6 +67,12 @@ public final class WorkerMain implements Callable<Integer> {
     boolean spare;
 
     @Option(
+            names = "--model",
+            paramLabel = "NAME",
+            description = "Serve only this model of the repository (repeatable; default: every model)")
+    List<String> only = new ArrayList<>();
+
+    @Option(
             names = "--exit-when-ready",
             description = "Start, load and warm everything, then stop: a training run for a class-data archive")
     boolean exitWhenReady;
@@ -80,7 +89,8 @@ public final class WorkerMain implements Callable<Integer> {
                         ? eventLoops
                         : Math.max(1, Runtime.getRuntime().availableProcessors()),
                 Optional.ofNullable(cacheDir),
-                spare);
+                spare,
+                Set.copyOf(only));
         Worker worker = Worker.start(config);
         // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
         Runtime.getRuntime()

@@ -28,8 +28,15 @@ public final class ModelRepository {
     public static final String CONFIG_FILE = "config.yaml";
 
     private final Path root;
+    private final java.util.Set<String> only;
 
     public ModelRepository(Path root) {
+        this(root, java.util.Set.of());
+    }
+
+    /** A repository of which only the models named in {@code only} are seen (empty: all). */
+    public ModelRepository(Path root, java.util.Set<String> only) {
+        this.only = java.util.Set.copyOf(only);
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("model repository " + root.toAbsolutePath() + " is not a directory");
         }
@@ -64,7 +71,7 @@ public final class ModelRepository {
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
                 String name = dir.getFileName().toString();
-                if (!isValidName(name) || !names.test(name)) {
+                if (!isValidName(name) || !names.test(name) || !(only.isEmpty() || only.contains(name))) {
                     continue;
                 }
                 List<Long> versions =
