@@ -40,6 +40,7 @@ public final class RedisLink implements AutoCloseable {
     private final AtomicBoolean downLogged = new AtomicBoolean();
     private volatile StatefulRedisConnection<String, byte[]> connection;
     private volatile boolean closed;
+    private boolean suspended; // guarded by this
 
     private RedisLink(String url, Duration commandTimeout) {
         this.url = url;
@@ -121,12 +122,53 @@ public final class RedisLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the connection and keeps it closed until {@link #resume}: callers bypass Redis
+     * meanwhile. For a process about to be frozen and copied (a Lambda SnapStart snapshot, a CRaC
+     * checkpoint): a socket in the image would be stale in every copy restored from it.
+     */
+    public void suspend() {
+        StatefulRedisConnection<String, byte[]> c;
+        synchronized (this) {
+            suspended = true;
+            c = connection;
+            connection = null;
+        }
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** Connects again after {@link #suspend}, now; if Redis does not answer, keeps trying in the background. */
+    public void resume() {
+        synchronized (this) {
+            if (!suspended) {
+                return;
+            }
+            suspended = false;
+        }
+        tryConnect();
+    }
+
     private void tryConnect() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed || suspended || connection != null) {
+                return;
+            }
         }
         try {
-            connection = client.connect(CODEC);
+            StatefulRedisConnection<String, byte[]> c = client.connect(CODEC);
+            boolean keep;
+            synchronized (this) {
+                keep = !closed && !suspended && connection == null;
+                if (keep) {
+                    connection = c;
+                }
+            }
+            if (!keep) {
+                c.close(); // suspended or closed while connecting
+                return;
+            }
             reportSuccess();
         } catch (RuntimeException e) {
             reportFailure(e);
