@@ -1,5 +1,7 @@
 package dev.ember.functions.lambda;
 
+import dev.ember.functions.core.http.FunctionsApi;
+import dev.ember.pool.api.codec.InferenceCodec;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Value;
@@ -41,5 +43,25 @@ final class GatewayFactory {
     @Bean(preDestroy = "close")
     LambdaGateway gateway(LambdaSettings settings) {
         return LambdaGateway.start(settings);
+    }
+
+    /** One codec for the process: it is thread-safe. */
+    @Singleton
+    InferenceCodec codec() {
+        return new InferenceCodec();
+    }
+
+    /**
+     * The functions' endpoints over the gateway. Large bodies are decoded on the invoking thread
+     * ({@code Runnable::run}): a Lambda instance has no event loop to keep free, only the one
+     * invocation it is serving.
+     */
+    @Singleton
+    FunctionsApi api(
+            LambdaGateway gateway,
+            InferenceCodec codec,
+            @Value("${ember.limits.max-body-bytes:6291456}") long maxBodyBytes) {
+        return FunctionsApi.standard(gateway.gateway(), codec, Runnable::run, maxBodyBytes)
+                .build();
     }
 }
