@@ -71,7 +71,9 @@ public final class LambdaGateway implements AutoCloseable {
                 System.Logger.Level.INFO,
                 "gateway ready in {0} ms: pool {1}, {2}, authentication {3}",
                 Duration.ofNanos(System.nanoTime() - start).toMillis(),
-                settings.poolUrl().map(Object::toString).orElse("in-process over " + settings.models().orElseThrow()),
+                settings.poolUrl()
+                        .map(Object::toString)
+                        .orElseGet(() -> "in-process over " + settings.models().orElseThrow()),
                 redis.map(l -> "Redis " + l.url() + " (key prefix '" + settings.keyPrefix() + "')")
                         .orElse("no Redis: cache and rate limits in this instance only"),
                 tenants.isEmpty() ? "off" : "on (" + tenants.tenants().size() + " tenants)");
