@@ -37,6 +37,11 @@ public class FunctionsHttp {
         priming = new SnapStartPriming(gateway, this::prime).register();
     }
 
+    /** The SnapStart hooks this door registered (Lambda calls them; tests may too). */
+    public SnapStartPriming snapStartHooks() {
+        return priming;
+    }
+
     /**
      * Answers the call {@code event} maps to. A call the event cannot make (a body marked base64
      * that is not) is answered like any bad request; an event that is not an HTTP event at all
