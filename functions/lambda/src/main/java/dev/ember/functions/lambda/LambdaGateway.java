@@ -35,7 +35,8 @@ public final class LambdaGateway implements AutoCloseable {
     private final Optional<RedisLink> redis;
     private final InferenceGateway gateway;
 
-    private LambdaGateway(LambdaSettings settings, PoolClient pool, Optional<RedisLink> redis, InferenceGateway gateway) {
+    private LambdaGateway(
+            LambdaSettings settings, PoolClient pool, Optional<RedisLink> redis, InferenceGateway gateway) {
         this.settings = settings;
         this.pool = pool;
         this.redis = redis;
@@ -48,7 +49,8 @@ public final class LambdaGateway implements AutoCloseable {
 
     public static LambdaGateway start(LambdaSettings settings, MeterRegistry registry) {
         long start = System.nanoTime();
-        TenantDirectory tenants = settings.tenantsFile().map(TenantDirectory::read).orElse(TenantDirectory.EMPTY);
+        TenantDirectory tenants =
+                settings.tenantsFile().map(TenantDirectory::read).orElse(TenantDirectory.EMPTY);
         PoolClient pool = settings.poolUrl()
                 .<PoolClient>map(uri -> new RemotePool(uri, HttpPoolClient.Options.DEFAULTS))
                 .orElseGet(() -> InProcessPool.load(settings.models().orElseThrow()));

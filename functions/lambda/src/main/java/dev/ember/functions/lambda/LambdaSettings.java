@@ -40,9 +40,10 @@ public record LambdaSettings(
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         primeModels = List.copyOf(primeModels);
         if (poolUrl.isPresent() == models.isPresent()) {
-            throw new IllegalArgumentException(poolUrl.isPresent()
-                    ? "both POOL_URL and EMBER_MODELS are set: pick one pool (a remote pool, or models served in the function)"
-                    : "no pool: set POOL_URL (a remote pool's v2 endpoint) or EMBER_MODELS (a model repository in the deployment package)");
+            throw new IllegalArgumentException(
+                    poolUrl.isPresent()
+                            ? "both POOL_URL and EMBER_MODELS are set: pick one pool (a remote pool, or models served in the function)"
+                            : "no pool: set POOL_URL (a remote pool's v2 endpoint) or EMBER_MODELS (a model repository in the deployment package)");
         }
         poolUrl.ifPresent(LambdaSettings::requireHttp);
         models.ifPresent(dir -> {

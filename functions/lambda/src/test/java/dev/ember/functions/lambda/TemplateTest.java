@@ -40,7 +40,9 @@ class TemplateTest {
 
     private static List<Map.Entry<String, JsonNode>> functions() {
         List<Map.Entry<String, JsonNode>> out = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = template.path("Resources").fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it =
+                        template.path("Resources").fields();
+                it.hasNext(); ) {
             Map.Entry<String, JsonNode> r = it.next();
             if (r.getValue().path("Type").asText().equals("AWS::Serverless::Function")) {
                 out.add(r);
@@ -56,7 +58,9 @@ class TemplateTest {
             String handler = f.getValue().path("Properties").path("Handler").asText();
             Class<?> type = Class.forName(handler.split("::")[0]);
             assertThat(RequestHandler.class).as(handler).isAssignableFrom(type);
-            assertThat(type.getConstructor()).as(handler + " needs a public no-argument constructor").isNotNull();
+            assertThat(type.getConstructor())
+                    .as(handler + " needs a public no-argument constructor")
+                    .isNotNull();
             JsonNode events = f.getValue().path("Properties").path("Events");
             assertThat(events.size()).as(f.getKey() + " has events").isPositive();
             for (JsonNode event : events) {
@@ -77,7 +81,8 @@ class TemplateTest {
 
     @Test
     void theEnvironmentNamesWhatTheFunctionReads() throws Exception {
-        JsonNode variables = template.path("Globals").path("Function").path("Environment").path("Variables");
+        JsonNode variables =
+                template.path("Globals").path("Function").path("Environment").path("Variables");
         String properties = Files.readString(Path.of("src/main/resources/application.properties"));
         for (String name : List.of("REDIS_URL", "POOL_URL", "EMBER_MODELS")) {
             assertThat(variables.has(name)).as(name).isTrue();
@@ -87,7 +92,8 @@ class TemplateTest {
 
     @Test
     void thePackageIsWhatMavenBuilds() throws Exception {
-        String codeUri = template.path("Globals").path("Function").path("CodeUri").asText();
+        String codeUri =
+                template.path("Globals").path("Function").path("CodeUri").asText();
         assertThat(codeUri).isEqualTo("target/ember-lambda.zip");
         assertThat(Files.readString(Path.of("pom.xml"))).contains("<finalName>ember-lambda</finalName>");
     }
@@ -97,10 +103,14 @@ class TemplateTest {
         for (Map.Entry<String, JsonNode> f : functions()) {
             for (JsonNode event : f.getValue().path("Properties").path("Events")) {
                 for (JsonNode ref : event.path("Properties").findValues("ApiId")) {
-                    assertThat(template.path("Resources").has(ref.asText())).as(ref.asText()).isTrue();
+                    assertThat(template.path("Resources").has(ref.asText()))
+                            .as(ref.asText())
+                            .isTrue();
                 }
                 for (JsonNode ref : event.path("Properties").findValues("RestApiId")) {
-                    assertThat(template.path("Resources").has(ref.asText())).as(ref.asText()).isTrue();
+                    assertThat(template.path("Resources").has(ref.asText()))
+                            .as(ref.asText())
+                            .isTrue();
                 }
             }
         }

@@ -50,8 +50,7 @@ public final class EmberLambdaRuntime {
         }
 
         @Override
-        protected RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> createRequestHandler(
-                String... args) {
+        protected RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> createRequestHandler(String... args) {
             return handler.get();
         }
     }

@@ -43,7 +43,8 @@ public record PrimingRequest(String model, InferenceRequest request) {
         List<PrimingRequest> out = new ArrayList<>();
         if (gateway.pool() instanceof InProcessPool local) {
             for (String model : wanted.isEmpty() ? names(local.service().index()) : wanted) {
-                out.add(new PrimingRequest(model, request(firstStepInputs(local.service().resolve(model, null)))));
+                out.add(new PrimingRequest(
+                        model, request(firstStepInputs(local.service().resolve(model, null)))));
             }
             return out;
         }
@@ -53,7 +54,8 @@ public record PrimingRequest(String model, InferenceRequest request) {
                 ModelMetadata metadata = await(pool.metadata(model, null), timeout);
                 boolean batched = ModelPolicy.from(metadata.parameters()).maxBatchSize() > 0;
                 WarmupStep one = WarmupPlan.syntheticStep(metadata, WarmupPolicy.DEFAULT, 1, batched);
-                out.add(new PrimingRequest(model, request(WarmupInputs.synthetic(metadata).forStep(one))));
+                out.add(new PrimingRequest(
+                        model, request(WarmupInputs.synthetic(metadata).forStep(one))));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "not priming {0}: {1}", model, e.getMessage());
             }
@@ -63,9 +65,13 @@ public record PrimingRequest(String model, InferenceRequest request) {
 
     private static Map<String, Tensor> firstStepInputs(ServedModel served) {
         WarmupPlan plan = WarmupPlan.of(
-                served.config(), served.metadata(), served.batched(), served.location().modelDirectory());
+                served.config(),
+                served.metadata(),
+                served.batched(),
+                served.location().modelDirectory());
         if (plan.isEmpty()) { // warmup switched off in config.yaml: priming still runs the model once
-            WarmupStep one = WarmupPlan.syntheticStep(served.metadata(), served.config().warmup(), 1, served.batched());
+            WarmupStep one =
+                    WarmupPlan.syntheticStep(served.metadata(), served.config().warmup(), 1, served.batched());
             return WarmupInputs.synthetic(served.metadata()).forStep(one);
         }
         return plan.inputsFor(plan.steps().get(0)); // the smallest batch: one row, as a request sends

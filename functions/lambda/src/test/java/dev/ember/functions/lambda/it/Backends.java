@@ -31,7 +31,9 @@ final class Backends {
         if (worker == null) {
             try {
                 dir = Files.createTempDirectory("ember-lambda-it");
-                ModelFixtures.repo(dir.resolve("models")).addAsShipped("mlp-tiny").addAsShipped("masked-sum");
+                ModelFixtures.repo(dir.resolve("models"))
+                        .addAsShipped("mlp-tiny")
+                        .addAsShipped("masked-sum");
                 worker = WorkerProcess.start(
                         dir.resolve("models"), List.of("-Xmx256m"), List.of(), Duration.ofSeconds(60), false);
                 Runtime.getRuntime().addShutdownHook(new Thread(worker::close));

@@ -95,7 +95,8 @@ abstract class HandlerContract {
 
     @Test
     void postInferWithTheModelInTheBodyIsServedToo() {
-        String json = "{\"model\": \"masked-sum\", " + maskedSum(SEED.incrementAndGet()).substring(1);
+        String json = "{\"model\": \"masked-sum\", "
+                + maskedSum(SEED.incrementAndGet()).substring(1);
         Reply r = post("/infer", Backends.ACME, json);
 
         assertThat(r.status()).as(r.body()).isEqualTo(200);

@@ -66,8 +66,7 @@ class HttpApiHandlerIT extends HandlerContract {
 
     @Test
     void aNamedStageIsNotPartOfThePath() {
-        Reply r = reply(handler.execute(
-                event("GET", "/prod/v2/health/live", "prod", Map.of(), new byte[0], false)));
+        Reply r = reply(handler.execute(event("GET", "/prod/v2/health/live", "prod", Map.of(), new byte[0], false)));
 
         assertThat(r.status()).isEqualTo(200);
     }

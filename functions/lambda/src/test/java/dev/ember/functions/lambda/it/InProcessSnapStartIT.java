@@ -32,7 +32,8 @@ class InProcessSnapStartIT {
                 "ember.pool.models", Backends.models(dir.resolve("models")).toString(),
                 "ember.redis.url", RedisFixture.url(),
                 "ember.redis.key-prefix", prefix);
-        try (HttpApiHandler handler = new HttpApiHandler(ApplicationContext.builder().properties(properties));
+        try (HttpApiHandler handler =
+                        new HttpApiHandler(ApplicationContext.builder().properties(properties));
                 RedisClient redis = RedisClient.create(RedisFixture.url());
                 StatefulRedisConnection<String, String> keys = redis.connect()) {
             LambdaGateway gateway = handler.getApplicationContext().getBean(LambdaGateway.class);
@@ -60,6 +61,11 @@ class InProcessSnapStartIT {
     private static APIGatewayV2HTTPResponse infer(HttpApiHandler handler, int base) {
         byte[] body = HandlerContract.maskedSum(base).getBytes(StandardCharsets.UTF_8);
         return handler.execute(HttpApiHandlerIT.event(
-                "POST", "/v2/models/masked-sum/infer", "$default", Map.of("content-type", "application/json"), body, false));
+                "POST",
+                "/v2/models/masked-sum/infer",
+                "$default",
+                Map.of("content-type", "application/json"),
+                body,
+                false));
     }
 }
