@@ -103,7 +103,11 @@ final class LambdaBench implements Callable<Integer> {
                     Report.value("lambda." + figure + target, s.median(figure + target));
                     Report.value(
                             "lambda." + figure + target + ".runs_ms",
-                            s.values(figure + target).toString().replace(" ", ""));
+                            s.values(figure + target).stream()
+                                    .map(v -> Report.format(Math.rint(v)))
+                                    .toList()
+                                    .toString()
+                                    .replace(" ", ""));
                 }
                 Report.value(
                         "lambda.first_invoke_ms." + target + ".snapstart",
