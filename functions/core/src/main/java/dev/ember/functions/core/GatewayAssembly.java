@@ -21,6 +21,9 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Wires an {@link InferenceGateway}. With Redis the response cache and the fill lock are shared by
@@ -44,6 +47,7 @@ public final class GatewayAssembly {
     private long localCacheBytes = 256L << 20;
     private long nearCacheEntries = 10_000;
     private double hotKeySampleRate = 1 / 16.0;
+    private Supplier<RandomGenerator> hotKeyRandom = ThreadLocalRandom::current;
     private Authenticator authenticator = Authenticator.OFF;
     private RateLimiter rateLimiter = RateLimiter.NONE;
     private GatewayConfig config = GatewayConfig.DEFAULTS;
@@ -84,6 +88,16 @@ public final class GatewayAssembly {
             throw new IllegalArgumentException("hot key sample rate must be in [0, 1]");
         }
         this.hotKeySampleRate = rate;
+        return this;
+    }
+
+    /**
+     * Where hot-key sampling draws from (default {@code ThreadLocalRandom}). A process restored from
+     * a snapshot (Lambda SnapStart) passes one it re-seeds after the restore: every copy would
+     * otherwise sample the same positions of its request stream.
+     */
+    public GatewayAssembly hotKeyRandom(Supplier<RandomGenerator> random) {
+        this.hotKeyRandom = Objects.requireNonNull(random);
         return this;
     }
 
@@ -138,8 +152,8 @@ public final class GatewayAssembly {
                 cache,
                 new Coalescer(cache, lock, config.fillLockTtl(), config.fillWait(), timer, clock),
                 redis != null
-                        ? new RedisHotKeys(redis, config.keyPrefix(), hotKeySampleRate)
-                        : new LocalHotKeys(1000, hotKeySampleRate),
+                        ? new RedisHotKeys(redis, config.keyPrefix(), hotKeySampleRate, hotKeyRandom)
+                        : new LocalHotKeys(1000, hotKeySampleRate, hotKeyRandom),
                 authenticator,
                 rateLimiter,
                 new GatewayMetrics(registry),

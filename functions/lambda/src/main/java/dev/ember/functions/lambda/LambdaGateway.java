@@ -11,6 +11,7 @@ import dev.ember.functions.core.tenancy.RedisTokenBucket;
 import dev.ember.functions.core.tenancy.TenantDirectory;
 import dev.ember.functions.lambda.pool.InProcessPool;
 import dev.ember.functions.lambda.pool.RemotePool;
+import dev.ember.functions.lambda.snapstart.ReseedableRandom;
 import dev.ember.pool.api.PoolClient;
 import dev.ember.pool.api.http.HttpPoolClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,7 +26,8 @@ import java.util.Optional;
  * closing this closes all of it.
  *
  * <p>Around a SnapStart snapshot, {@link #suspendConnections} and {@link #resumeConnections} drop
- * and reopen the sockets (Redis, the remote pool) that would be stale in every restored copy.
+ * and reopen the sockets (Redis, the remote pool) that would be stale in every restored copy, and
+ * {@link #reseedRandomness} gives each copy its own random draws.
  */
 public final class LambdaGateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LambdaGateway.class.getName());
@@ -35,12 +37,19 @@ public final class LambdaGateway implements AutoCloseable {
     private final Optional<RedisLink> redis;
     private final InferenceGateway gateway;
 
+    private final ReseedableRandom random;
+
     private LambdaGateway(
-            LambdaSettings settings, PoolClient pool, Optional<RedisLink> redis, InferenceGateway gateway) {
+            LambdaSettings settings,
+            PoolClient pool,
+            Optional<RedisLink> redis,
+            InferenceGateway gateway,
+            ReseedableRandom random) {
         this.settings = settings;
         this.pool = pool;
         this.redis = redis;
         this.gateway = gateway;
+        this.random = random;
     }
 
     public static LambdaGateway start(LambdaSettings settings) {
@@ -61,8 +70,10 @@ public final class LambdaGateway implements AutoCloseable {
                 ? RateLimiter.NONE
                 : redis.<RateLimiter>map(link -> new RedisTokenBucket(link, settings.keyPrefix(), registry))
                         .orElseGet(() -> new LocalTokenBucket(registry));
+        ReseedableRandom random = new ReseedableRandom();
         GatewayAssembly assembly = GatewayAssembly.builder()
                 .pool(pool)
+                .hotKeyRandom(() -> random)
                 .authenticator(Authenticator.forDirectory(tenants))
                 .rateLimiter(limiter)
                 .config(config(settings))
@@ -79,7 +90,7 @@ public final class LambdaGateway implements AutoCloseable {
                 redis.map(l -> "Redis " + l.url() + " (key prefix '" + settings.keyPrefix() + "')")
                         .orElse("no Redis: cache and rate limits in this instance only"),
                 tenants.isEmpty() ? "off" : "on (" + tenants.tenants().size() + " tenants)");
-        return new LambdaGateway(settings, pool, redis, gateway);
+        return new LambdaGateway(settings, pool, redis, gateway, random);
     }
 
     private static GatewayConfig config(LambdaSettings settings) {
@@ -120,6 +131,11 @@ public final class LambdaGateway implements AutoCloseable {
     /** Reconnects Redis (the pool's connections open with the next request). */
     public void resumeConnections() {
         redis.ifPresent(RedisLink::resume);
+    }
+
+    /** New seeds for what the gateway draws at random (hot-key sampling), after a restore. */
+    public void reseedRandomness() {
+        random.reseed();
     }
 
     /** True while connected to Redis (false without one). */

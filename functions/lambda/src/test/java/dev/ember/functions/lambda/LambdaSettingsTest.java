@@ -18,7 +18,15 @@ class LambdaSettingsTest {
 
     private LambdaSettings settings(Optional<URI> pool, Optional<Path> models, Optional<String> redis) {
         return new LambdaSettings(
-                pool, models, redis, Duration.ofMillis(200), "ember:", Optional.empty(), 1000, List.of(), Optional.empty());
+                pool,
+                models,
+                redis,
+                Duration.ofMillis(200),
+                "ember:",
+                Optional.empty(),
+                1000,
+                List.of(),
+                Optional.empty());
     }
 
     @Test
@@ -26,9 +34,12 @@ class LambdaSettingsTest {
         assertThatThrownBy(() -> settings(Optional.empty(), Optional.empty(), Optional.empty()))
                 .hasMessageContaining("set POOL_URL")
                 .hasMessageContaining("EMBER_MODELS");
-        assertThatThrownBy(() -> settings(Optional.of(URI.create("http://pool:8000")), Optional.of(dir), Optional.empty()))
+        assertThatThrownBy(
+                        () -> settings(Optional.of(URI.create("http://pool:8000")), Optional.of(dir), Optional.empty()))
                 .hasMessageContaining("both POOL_URL and EMBER_MODELS");
-        assertThat(settings(Optional.empty(), Optional.of(dir), Optional.empty()).models()).contains(dir);
+        assertThat(settings(Optional.empty(), Optional.of(dir), Optional.empty())
+                        .models())
+                .contains(dir);
     }
 
     @Test

@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Hot keys of this process only (running without Redis): at most {@code capacity} requests per
@@ -18,16 +20,23 @@ public final class LocalHotKeys implements HotKeys {
 
     private final int capacity;
     private final double sampleRate;
+    private final Supplier<RandomGenerator> random;
     private final Map<String, Map<String, Entry>> byModel = new ConcurrentHashMap<>();
 
     public LocalHotKeys(int capacity, double sampleRate) {
+        this(capacity, sampleRate, ThreadLocalRandom::current);
+    }
+
+    /** @param random where sampling draws from (a process restored from a snapshot re-seeds its own) */
+    public LocalHotKeys(int capacity, double sampleRate, Supplier<RandomGenerator> random) {
         this.capacity = capacity;
         this.sampleRate = sampleRate;
+        this.random = random;
     }
 
     @Override
     public void sample(String model, CacheKey key, InferenceRequest request) {
-        if (sampleRate < 1 && ThreadLocalRandom.current().nextDouble() >= sampleRate) {
+        if (sampleRate < 1 && random.get().nextDouble() >= sampleRate) {
             return;
         }
         Map<String, Entry> keys = byModel.computeIfAbsent(model, m -> new ConcurrentHashMap<>());

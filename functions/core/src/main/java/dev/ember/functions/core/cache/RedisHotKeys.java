@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Hot keys shared by every gateway process: a sorted set per model ({@code <prefix>hot:<model>},
@@ -21,17 +23,24 @@ public final class RedisHotKeys implements HotKeys {
     private final RedisLink redis;
     private final String prefix;
     private final double sampleRate;
+    private final Supplier<RandomGenerator> random;
 
     /** @param sampleRate the share of requests counted (1 in 16 keeps Redis traffic low and the ranking right) */
     public RedisHotKeys(RedisLink redis, String keyPrefix, double sampleRate) {
+        this(redis, keyPrefix, sampleRate, ThreadLocalRandom::current);
+    }
+
+    /** @param random where sampling draws from (a process restored from a snapshot re-seeds its own) */
+    public RedisHotKeys(RedisLink redis, String keyPrefix, double sampleRate, Supplier<RandomGenerator> random) {
         this.redis = redis;
         this.prefix = keyPrefix;
         this.sampleRate = sampleRate;
+        this.random = random;
     }
 
     @Override
     public void sample(String model, CacheKey key, InferenceRequest request) {
-        if (sampleRate < 1 && ThreadLocalRandom.current().nextDouble() >= sampleRate) {
+        if (sampleRate < 1 && random.get().nextDouble() >= sampleRate) {
             return;
         }
         redis.commands().ifPresent(c -> {

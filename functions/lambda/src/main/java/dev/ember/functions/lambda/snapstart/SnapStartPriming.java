@@ -20,15 +20,15 @@ import org.crac.Resource;
  *       user's first request). The first call is a miss computed by the pool (the in-process model
  *       runs a real inference); the second a hit. Then the sockets are closed: Redis, and the
  *       remote pool's kept-alive connections, which would be dead in every restored copy.
- *   <li>After the restore: Redis reconnects; the pool's connections open with the first request.
+ *   <li>After the restore: random draws are re-seeded; Redis reconnects; the pool's connections
+ *       open with the first request.
  * </ul>
  *
- * <p>Randomness: nothing Ember draws needs re-seeding here. The fill lock's tokens come from {@code
+ * <p>Randomness: hot-key sampling draws from a {@link ReseedableRandom} re-seeded after the
+ * restore (a {@code ThreadLocalRandom}'s state would be copied into every instance, and they would
+ * all sample the same positions of their request streams). The fill lock's tokens come from {@code
  * UUID.randomUUID()}, whose {@code SecureRandom} (NativePRNG) mixes fresh {@code /dev/urandom}
- * bytes into every draw, and Lambda re-seeds the restored microVM's entropy pool, so copies of one
- * snapshot draw different tokens. Hot-key sampling uses {@code ThreadLocalRandom}, whose
- * per-thread state is copied with the snapshot: copies sample the same positions of their own,
- * different, request streams (see docs/ARCHITECTURE.md).
+ * bytes into every draw, and Lambda re-seeds a restored microVM's entropy, so they need nothing.
  *
  * <p>Priming never fails the snapshot: a model that cannot be primed is logged and skipped, and an
  * instance restored from it is correct, only its first request of that model slower.
@@ -93,10 +93,11 @@ public final class SnapStartPriming implements Resource {
     @Override
     public void afterRestore(Context<? extends Resource> context) {
         long start = System.nanoTime();
+        gateway.reseedRandomness();
         gateway.resumeConnections();
         LOG.log(
                 System.Logger.Level.INFO,
-                "after restore: reconnected in {0} ms (Redis {1})",
+                "after restore: re-seeded, reconnected in {0} ms (Redis {1})",
                 Duration.ofNanos(System.nanoTime() - start).toMillis(),
                 gateway.redisConnected() ? "connected" : "not connected, retrying in the background");
     }
