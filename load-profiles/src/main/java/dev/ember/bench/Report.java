@@ -3,25 +3,25 @@ package dev.ember.bench;
 import java.util.Locale;
 
 /** Machine-readable result lines ({@code key=value}), flushed as they are measured. */
-final class Report {
+public final class Report {
     private Report() {}
 
-    static void value(String key, double value) {
+    public static void value(String key, double value) {
         System.out.println(key + "=" + format(value));
         System.out.flush();
     }
 
-    static void value(String key, String value) {
+    public static void value(String key, String value) {
         System.out.println(key + "=" + value);
         System.out.flush();
     }
 
     /** Human progress, on stderr so it never mixes with results. */
-    static void note(String message) {
+    public static void note(String message) {
         System.err.println("# " + message);
     }
 
-    static String format(double v) {
+    public static String format(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return Long.toString((long) v);
         }

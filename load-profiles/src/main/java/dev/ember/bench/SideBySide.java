@@ -16,7 +16,7 @@ import java.util.function.DoubleSupplier;
  * spreads it over both, the median drops the repetition it hit, and the spread says how far to
  * trust the figure.
  */
-final class SideBySide {
+public final class SideBySide {
     /** A spread wider than this either side of the median is printed as a warning. */
     static final double TRUSTED_SPREAD = 0.15;
 
@@ -24,14 +24,14 @@ final class SideBySide {
     private final Map<String, List<Double>> values = new LinkedHashMap<>();
 
     /** Adds a phase: {@code measure} runs it once and returns its figure (a rate or a latency). */
-    SideBySide phase(String name, DoubleSupplier measure) {
+    public SideBySide phase(String name, DoubleSupplier measure) {
         phases.put(name, measure);
         values.put(name, new ArrayList<>());
         return this;
     }
 
     /** Runs every phase in turn, {@code repetitions} times over (A B C A B C …). */
-    SideBySide run(int repetitions) {
+    public SideBySide run(int repetitions) {
         if (repetitions < 3) {
             throw new IllegalArgumentException("at least 3 repetitions, got " + repetitions);
         }
@@ -45,17 +45,17 @@ final class SideBySide {
     }
 
     /** Every figure the phase measured, in order. */
-    List<Double> values(String phase) {
+    public List<Double> values(String phase) {
         return List.copyOf(require(phase));
     }
 
     /** The phase's median figure. */
-    double median(String phase) {
+    public double median(String phase) {
         return median(require(phase).stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /** {@code numerator / denominator} within each repetition: the median and its spread. */
-    Ratio ratio(String numerator, String denominator) {
+    public Ratio ratio(String numerator, String denominator) {
         List<Double> a = require(numerator);
         List<Double> b = require(denominator);
         double[] ratios = new double[a.size()];
@@ -73,7 +73,7 @@ final class SideBySide {
         return v;
     }
 
-    static double median(double[] xs) {
+    public static double median(double[] xs) {
         double[] sorted = xs.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
@@ -81,8 +81,8 @@ final class SideBySide {
     }
 
     /** A ratio measured once per repetition. */
-    record Ratio(double median, double min, double max, double[] each) {
-        static Ratio of(double[] each) {
+    public record Ratio(double median, double min, double max, double[] each) {
+        public static Ratio of(double[] each) {
             return new Ratio(
                     SideBySide.median(each),
                     Arrays.stream(each).min().orElse(Double.NaN),
@@ -91,7 +91,7 @@ final class SideBySide {
         }
 
         /** True when every repetition is within ±{@link #TRUSTED_SPREAD} of the median. */
-        boolean trusted() {
+        public boolean trusted() {
             return min >= median * (1 - TRUSTED_SPREAD) && max <= median * (1 + TRUSTED_SPREAD);
         }
 
@@ -99,7 +99,7 @@ final class SideBySide {
          * Prints {@code key=median}, {@code key.spread=min..max} and, when the spread is wider than
          * ±15 %, {@code key.warning=...}.
          */
-        void report(String key) {
+        public void report(String key) {
             Report.value(key, median);
             Report.value(key + ".spread", Report.format(min) + ".." + Report.format(max));
             if (!trusted()) {

@@ -335,6 +335,9 @@ final class ModelPool implements AutoCloseable {
             self[0] = new Waiting(version, request, result, attempt, timeout);
             buffer.addLast(self[0]);
         }
+        if (attempt == 1) { // a retry already counted (or found a worker) the first time
+            meters.waitedForColdStart();
+        }
         timer.execute(() -> tick(clock.instant())); // the activator's poke: scale from zero now
     }
 

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
  *   <li>{@code ember_workers{model,state=ready|draining|launching}}
  *   <li>{@code ember_worker_seconds_total{model}} — live workers × seconds: what the pool costs
  *   <li>{@code ember_pool_buffered{model}} — requests waiting for a worker (at zero)
+ *   <li>{@code ember_pool_cold_waits_total{model}} — requests that had to wait for a worker to start
  *   <li>{@code ember_scale_decisions_total{model,reason}}, {@code ember_worker_crashes_total{model}},
  *       {@code ember_pool_retries_total{model}}
  *   <li>{@code ember_cold_start_seconds{phase}} is recorded by the launcher
@@ -41,6 +42,7 @@ final class PoolMetrics {
         private final Counter workerSeconds;
         private final Counter crashes;
         private final Counter retries;
+        private final Counter coldWaits;
         private final Map<ScaleDecision.Reason, Counter> decisions = new ConcurrentHashMap<>();
 
         private ModelMeters(String model) {
@@ -55,6 +57,10 @@ final class PoolMetrics {
                     .register(registry);
             this.retries = Counter.builder("ember.pool.retries")
                     .description("Requests sent again because their worker did not answer")
+                    .tag("model", model)
+                    .register(registry);
+            this.coldWaits = Counter.builder("ember.pool.cold.waits")
+                    .description("Requests that found no ready worker and waited for one to start")
                     .tag("model", model)
                     .register(registry);
         }
@@ -91,6 +97,10 @@ final class PoolMetrics {
 
         void retried() {
             retries.increment();
+        }
+
+        void waitedForColdStart() {
+            coldWaits.increment();
         }
 
         void decided(ScaleDecision decision) {

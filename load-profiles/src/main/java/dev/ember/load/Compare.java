@@ -1,0 +1,104 @@
+package dev.ember.load;
+
+import dev.ember.bench.SideBySide;
+import dev.ember.load.profile.LoadProfile;
+import dev.ember.load.report.CompareResult;
+import dev.ember.load.report.RunResult;
+import dev.ember.load.run.Configuration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The same profile under each {@link Configuration#COMPARED}, interleaved (naive, +batching,
+ * +cache, full, naive, …) so that a neighbour's burst of load lands on all of them alike; each
+ * figure becomes a ratio to naive within one repetition.
+ */
+final class Compare {
+    /** The figures compared, how each is read off a run, and which way is better. */
+    private record Figure(String name, String better, Function<RunResult, Double> of) {}
+
+    private static final List<Figure> FIGURES = List.of(
+            new Figure(
+                    "2xx per second",
+                    "higher is better",
+                    r -> r.totals().byOutcome().getOrDefault("2xx", 0L) / r.plannedSeconds()),
+            new Figure("2xx p50 ms", "lower is better", r -> r.totals().ok().p50Ms()),
+            new Figure("2xx p99 ms", "lower is better", r -> r.totals().ok().p99Ms()),
+            new Figure(
+                    "share not 2xx",
+                    "lower is better",
+                    r -> r.totals().sent() == 0
+                            ? null
+                            : 1.0
+                                    - r.totals().byOutcome().getOrDefault("2xx", 0L)
+                                            / (double) r.totals().scheduled()),
+            new Figure("worker-seconds", "lower is better", r -> r.figures().workerSeconds()),
+            new Figure("cold starts", "lower is better", r -> r.figures().coldStarts()),
+            new Figure(
+                    "requests that waited for a cold start",
+                    "lower is better",
+                    r -> r.figures().coldWaits()),
+            new Figure("cache hit ratio", "higher is better", r -> r.figures().cacheHitRatio()));
+
+    private Compare() {}
+
+    /** The table, and the last full-Ember run (the one the report draws). */
+    record Outcome(CompareResult table, RunResult lastFull, List<RunResult> runs) {}
+
+    static Outcome run(LoadProfile profile, ProfileRun.Setup setup, int repetitions) {
+        Map<String, List<RunResult>> runs = new LinkedHashMap<>();
+        SideBySide side = new SideBySide();
+        for (Configuration c : Configuration.COMPARED) {
+            runs.put(c.name(), new ArrayList<>());
+            side.phase(c.name(), () -> {
+                RunResult r = ProfileRun.run(profile, c, setup);
+                runs.get(c.name()).add(r);
+                return r.totals().byOutcome().getOrDefault("2xx", 0L);
+            });
+        }
+        side.run(repetitions);
+        List<String> names = List.copyOf(runs.keySet());
+        List<CompareResult.Row> rows = new ArrayList<>();
+        for (Figure f : FIGURES) {
+            List<Double> medians = new ArrayList<>();
+            List<CompareResult.RatioCell> ratios = new ArrayList<>();
+            List<RunResult> first = runs.get(names.get(0));
+            for (String n : names) {
+                List<RunResult> mine = runs.get(n);
+                medians.add(median(mine.stream().map(f.of()).toList()));
+                double[] each = new double[repetitions];
+                boolean defined = true;
+                for (int i = 0; i < repetitions; i++) {
+                    Double a = f.of().apply(mine.get(i));
+                    Double b = f.of().apply(first.get(i));
+                    if (a == null || b == null || b == 0) {
+                        defined = false;
+                        break;
+                    }
+                    each[i] = a / b;
+                }
+                if (defined) {
+                    SideBySide.Ratio r = SideBySide.Ratio.of(each);
+                    ratios.add(new CompareResult.RatioCell(r.median(), r.min(), r.max(), r.trusted()));
+                } else {
+                    ratios.add(new CompareResult.RatioCell(null, null, null, false));
+                }
+            }
+            rows.add(new CompareResult.Row(f.name(), f.better(), medians, ratios));
+        }
+        List<RunResult> all = runs.values().stream().flatMap(List::stream).toList();
+        List<RunResult> full = runs.get(Configuration.FULL.name());
+        return new Outcome(new CompareResult(profile.name(), repetitions, names, rows), full.get(full.size() - 1), all);
+    }
+
+    private static Double median(List<Double> values) {
+        double[] v = values.stream()
+                .filter(x -> x != null && !x.isNaN())
+                .mapToDouble(Double::doubleValue)
+                .toArray();
+        return v.length == 0 ? null : SideBySide.median(v);
+    }
+}

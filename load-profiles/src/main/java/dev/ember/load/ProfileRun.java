@@ -1,0 +1,164 @@
+package dev.ember.load;
+
+import dev.ember.bench.Report;
+import dev.ember.load.profile.LoadProfile;
+import dev.ember.load.report.Analysis;
+import dev.ember.load.report.RunResult;
+import dev.ember.load.run.Configuration;
+import dev.ember.load.run.EmberInstance;
+import dev.ember.load.run.MetricsSampler;
+import dev.ember.load.run.MetricsSource;
+import dev.ember.load.run.OpenLoopRunner;
+import dev.ember.load.run.Outcome;
+import dev.ember.load.run.Recording;
+import dev.ember.load.run.Schedule;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** One run of a profile: against a target, or against an Ember it starts in a configuration. */
+final class ProfileRun {
+    /** Where and how to run. */
+    record Setup(
+            Optional<URI> target,
+            Optional<URI> metricsUrl,
+            List<URI> workerMetrics,
+            Path launcher,
+            Path models,
+            Path logs,
+            String machine,
+            Double coldStartReferenceMs) {}
+
+    private ProfileRun() {}
+
+    static RunResult run(LoadProfile profile, Configuration configuration, Setup setup) {
+        long salt = new java.util.SplittableRandom().nextLong(1, 1L << 20);
+        Map<String, Map<String, Object>> overrides =
+                configuration.overrides(profile.models(), profile.deployment().models());
+        Map<String, String> env = new LinkedHashMap<>(profile.deployment().environment());
+        env.putAll(configuration.environment());
+        env.put("EMBER_REDIS_KEY_PREFIX", "load-" + UUID.randomUUID().toString().substring(0, 8) + ":");
+        EmberInstance ember = null;
+        try {
+            URI target;
+            String label;
+            if (setup.target().isPresent()) {
+                target = setup.target().get();
+                label = "as deployed at the target (the profile's deployment settings are not applied)";
+            } else {
+                Path log = setup.logs().resolve(profile.name() + "-" + slug(configuration.name()) + ".ember.log");
+                Files.createDirectories(setup.logs());
+                Report.note(profile.name() + ": starting bin/ember up (" + configuration.name() + "), log " + log);
+                ember = EmberInstance.start(
+                        setup.launcher(), setup.models(), overrides, env, log, Duration.ofMinutes(5));
+                target = ember.uri();
+                label = configuration.name();
+            }
+            List<URI> metricUrls = new ArrayList<>();
+            metricUrls.add(setup.metricsUrl().orElse(target.resolve("/q/metrics")));
+            metricUrls.addAll(setup.workerMetrics());
+            try (OpenLoopRunner runner = new OpenLoopRunner(target, profile.bounds())) {
+                if (ember != null) {
+                    // A deployed Ember has seen its models before: one request per model, unmeasured,
+                    // so the gateway knows each signature and every later cold start is the pool's
+                    // (and counted in ember_pool_cold_waits_total), not the first lookup of a model.
+                    for (String model : profile.models()) {
+                        var first = profile.mix().stream()
+                                .filter(c -> c.model().equals(model))
+                                .findFirst()
+                                .orElseThrow();
+                        int status = runner.once(first, salt);
+                        if (status / 100 != 2) {
+                            throw new IllegalStateException(
+                                    profile.name() + ": the first request of class " + first.name() + " to " + model
+                                            + " was answered " + status + "; see " + ember.log());
+                        }
+                    }
+                }
+                Double capacity = null;
+                if (profile.capacityProbe().isPresent()) {
+                    var probe = profile.capacityProbe().get();
+                    Report.note(profile.name() + ": measuring capacity, " + probe.concurrency() + " callers of class "
+                            + probe.requestClass() + " for " + probe.seconds() + " s");
+                    capacity = runner.capacity(
+                            profile.requestClass(probe.requestClass()), salt, probe.concurrency(), probe.seconds());
+                    Report.note(profile.name() + ": capacity " + Report.format(capacity) + " req/s");
+                }
+                Schedule schedule = Schedule.of(profile, capacity == null ? 0 : capacity);
+                String startedAt = Instant.now().toString();
+                long start = System.nanoTime();
+                Recording recording;
+                List<MetricsSampler.Sample> samples;
+                try (MetricsSampler sampler = new MetricsSampler(new MetricsSource(metricUrls), start);
+                        ProgressBar bar = progressBar(profile, schedule)) {
+                    recording = runner.run(schedule, profile.mix(), salt, p -> {
+                        bar.stepTo(p.due());
+                        bar.setExtraMessage(String.format(
+                                java.util.Locale.ROOT,
+                                "2xx %d · 429 %d · 503 %d · in flight %d",
+                                p.recording().count(Outcome.OK),
+                                p.recording().count(Outcome.SHED)
+                                        + p.recording().count(Outcome.SHED_NO_RETRY_AFTER),
+                                p.recording().count(Outcome.UNAVAILABLE)
+                                        + p.recording().count(Outcome.UNAVAILABLE_NO_RETRY_AFTER),
+                                p.inFlight()));
+                    });
+                    samples = sampler.stop();
+                }
+                Map<String, Object> deployment = new LinkedHashMap<>();
+                if (setup.target().isEmpty()) {
+                    deployment.put("models", overrides);
+                    deployment.put("environment", env);
+                }
+                return Analysis.of(
+                        profile,
+                        schedule,
+                        recording,
+                        samples,
+                        new Analysis.Context(
+                                label,
+                                setup.target().map(URI::toString).orElse("bin/ember up at " + target),
+                                startedAt,
+                                setup.machine(),
+                                salt,
+                                capacity,
+                                setup.coldStartReferenceMs(),
+                                deployment));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            if (ember != null) {
+                ember.close();
+            }
+        }
+    }
+
+    private static ProgressBar progressBar(LoadProfile profile, Schedule schedule) {
+        return new ProgressBarBuilder()
+                .setTaskName(profile.name())
+                .setInitialMax(schedule.size())
+                .setUnit(" req", 1)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500)
+                .setMaxRenderedLength(120)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .build();
+    }
+
+    static String slug(String s) {
+        return s.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("^-|-$", "").toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,250 @@
+package dev.ember.load.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.ember.pool.api.config.ModelConfigException;
+import dev.ember.pool.api.config.ModelConfigReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * An Ember of the runner's own: {@code bin/ember up} on a free port, over a copy of {@code models/}
+ * whose config.yaml files have the run's settings merged in, with the run's environment (a fresh
+ * Redis key prefix, so no earlier run's answers are in its cache). Closing it stops Ember (the
+ * launcher's SIGTERM trap stops the app, which drains and stops its workers) and deletes the copy.
+ */
+public final class EmberInstance implements AutoCloseable {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final Process process;
+    private final URI uri;
+    private final Path models;
+    private final Path log;
+
+    private EmberInstance(Process process, URI uri, Path models, Path log) {
+        this.process = process;
+        this.uri = uri;
+        this.models = models;
+        this.log = log;
+    }
+
+    /**
+     * Starts {@code launcher up} over {@code sourceModels} with {@code overrides} (model name →
+     * config.yaml keys) merged in and {@code environment} added; its output goes to {@code log}.
+     */
+    public static EmberInstance start(
+            Path launcher,
+            Path sourceModels,
+            Map<String, Map<String, Object>> overrides,
+            Map<String, String> environment,
+            Path log,
+            Duration timeout) {
+        try {
+            Path models = copyModels(sourceModels, overrides);
+            int port = freePort();
+            ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "up", "--port", Integer.toString(port))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            pb.environment().putAll(environment);
+            pb.environment().put("EMBER_MODELS", models.toString());
+            EmberInstance e = new EmberInstance(pb.start(), URI.create("http://127.0.0.1:" + port), models, log);
+            try {
+                e.awaitReady(timeout);
+                e.awaitSpares(Integer.parseInt(environment.getOrDefault("EMBER_POOL_LOCAL_SPARES", "1")), timeout);
+            } catch (RuntimeException failed) {
+                e.close();
+                throw failed;
+            }
+            return e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public URI uri() {
+        return uri;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /**
+     * A copy of the repository: each model folder (those holding a version folder), its
+     * config.yaml with {@code overrides} merged in, checked as the worker will read it.
+     */
+    static Path copyModels(Path source, Map<String, Map<String, Object>> overrides) throws IOException {
+        for (String model : overrides.keySet()) {
+            if (!Files.isDirectory(source.resolve(model))) {
+                throw new IllegalArgumentException("deployment.models." + model + ": no such model in " + source);
+            }
+        }
+        Path target = Files.createTempDirectory("ember-load-models");
+        try (Stream<Path> dirs = Files.list(source)) {
+            for (Path dir : dirs.filter(EmberInstance::isModel).toList()) {
+                Path to = target.resolve(dir.getFileName().toString());
+                copyTree(dir, to);
+                Map<String, Object> o = overrides.get(dir.getFileName().toString());
+                if (o != null) {
+                    Path config = to.resolve("config.yaml");
+                    JsonNode base = Files.isRegularFile(config) ? YAML.readTree(config.toFile()) : null;
+                    ObjectNode merged = base instanceof ObjectNode obj ? obj : YAML.createObjectNode();
+                    merge(merged, YAML.valueToTree(o));
+                    String yaml = YAML.writeValueAsString(merged);
+                    try {
+                        ModelConfigReader.parse(yaml);
+                    } catch (ModelConfigException e) {
+                        throw new IllegalArgumentException(
+                                "deployment.models." + dir.getFileName() + ": " + e.getMessage(), e);
+                    }
+                    Files.writeString(config, yaml);
+                }
+            }
+        }
+        return target;
+    }
+
+    private static boolean isModel(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> versions = Files.list(dir)) {
+            return versions.anyMatch(
+                    v -> v.getFileName().toString().matches("\\d+") && Files.isRegularFile(v.resolve("model.onnx")));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void merge(ObjectNode into, JsonNode from) {
+        from.fields().forEachRemaining(f -> {
+            JsonNode existing = into.get(f.getKey());
+            if (existing instanceof ObjectNode obj && f.getValue().isObject()) {
+                merge(obj, f.getValue());
+            } else {
+                into.set(f.getKey(), f.getValue());
+            }
+        });
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+    }
+
+    private void awaitReady(Duration timeout) throws IOException {
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("bin/ember up exited; its log, " + log + ":\n" + Files.readString(log));
+            }
+            try {
+                HttpResponse<Void> r = http.send(
+                        HttpRequest.newBuilder(uri.resolve("/models"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(200);
+        }
+        close();
+        throw new IllegalStateException("Ember did not answer within " + timeout + "; its log is " + log);
+    }
+
+    /**
+     * Waits until the spare runtimes have started: a deployed Ember has had them for a while, and a
+     * run should not measure its first seconds. The pool reports no readiness of its spares, so this
+     * waits for their processes, then for the few seconds a spare takes to initialise ONNX Runtime
+     * and practise a load (about 1.5 s measured on 2 cores; 4 s allowed).
+     */
+    private void awaitSpares(int spares, Duration timeout) {
+        if (spares == 0) {
+            return;
+        }
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            long started = process.toHandle()
+                    .descendants()
+                    .filter(p -> p.info()
+                            .arguments()
+                            .map(a -> java.util.Arrays.asList(a).contains("--spare"))
+                            .orElse(false))
+                    .count();
+            if (started >= spares) {
+                sleep(4000);
+                return;
+            }
+            sleep(200);
+        }
+        throw new IllegalStateException("Ember's spare runtimes did not start within " + timeout + "; see " + log);
+    }
+
+    @Override
+    public void close() {
+        // SIGTERM to the launcher: its trap stops the app, which stops its workers.
+        process.toHandle().destroy();
+        try {
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        deleteTree(models);
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> all = Files.walk(root)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temp folder left behind is not worth failing a run for
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
