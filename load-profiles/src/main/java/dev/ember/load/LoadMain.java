@@ -10,13 +10,11 @@ import dev.ember.load.report.ResultsJson;
 import dev.ember.load.report.RunResult;
 import dev.ember.load.run.Configuration;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -182,15 +180,7 @@ public final class LoadMain implements Callable<Integer> {
 
     /** The machine's name in results folders: host name and cores. */
     static String machine() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "host";
-        }
-        return (host.replaceAll("[^A-Za-z0-9.-]+", "-") + "-"
-                        + Runtime.getRuntime().availableProcessors() + "cpu")
-                .toLowerCase(Locale.ROOT);
+        return dev.ember.bench.AllBench.machine();
     }
 
     public static void main(String[] args) {

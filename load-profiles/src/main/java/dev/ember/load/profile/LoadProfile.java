@@ -208,10 +208,10 @@ public record LoadProfile(
         public KeySpace {
             Objects.requireNonNull(distribution, "distribution");
             if (distribution != Distribution.UNIQUE && distinct < 1) {
-                throw new ProfileException("keys.distinct", "must be ≥ 1 for " + distribution.wire());
+                throw new ProfileException("distinct", "must be ≥ 1 for " + distribution.wire());
             }
             if (distribution == Distribution.ZIPF && !(exponent > 0)) {
-                throw new ProfileException("keys.exponent", "must be > 0 for zipf, got " + exponent);
+                throw new ProfileException("exponent", "must be > 0 for zipf, got " + exponent);
             }
         }
 

@@ -30,7 +30,7 @@ public final class Recording {
     }
 
     /** Arrival {@code i}, due at {@code dueNanos} (from the run's start), ended at {@code nowNanos}. */
-    void record(int i, Outcome o, long dueNanos, long sentNanos, long nowNanos) {
+    public void record(int i, Outcome o, long dueNanos, long sentNanos, long nowNanos) {
         outcome[i] = (byte) o.ordinal();
         latencyNanos[i] = Math.max(0, nowNanos - dueNanos);
         completedNanos[i] = nowNanos;

@@ -74,6 +74,14 @@ final class RequestBodies {
         tail = t.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The salt of class {@code index} in a run salted {@code salt}: classes draw keys from their own
+     * spaces (key 0 of one class is not key 0 of another), so two classes never share an answer.
+     */
+    static long classSalt(long salt, int index) {
+        return salt + 7919L * (index + 1);
+    }
+
     String path() {
         return path;
     }

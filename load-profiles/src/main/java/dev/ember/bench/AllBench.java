@@ -1,0 +1,203 @@
+package dev.ember.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ember bench all}: every benchmark (short phases, still interleaved) and every load
+ * profile, then one profile in compare mode, each in its own JVM, into {@code
+ * load-profiles/results/<date>-<machine>/}: each bench's key=value lines, each profile's JSON and
+ * HTML report, and an {@code index.html} and {@code summary.txt} over all of them. Planned for 15
+ * minutes on 2 cores; the summary says how long each step took.
+ */
+@Command(name = "all", description = "Every benchmark and load profile, into load-profiles/results/<date>-<machine>/.")
+public final class AllBench implements Callable<Integer> {
+    @Option(names = "--out", description = "Results folder (default: load-profiles/results/<date>-<machine>)")
+    Path out;
+
+    @Option(names = "--profiles", defaultValue = "load-profiles/profiles")
+    Path profiles;
+
+    @Option(names = "--compare-profile", defaultValue = "compare", description = "The profile run in compare mode")
+    String compareProfile;
+
+    @Option(names = "--skip-benches", description = "Only the load profiles (for a quick check)")
+    boolean skipBenches;
+
+    private record Step(String name, List<String> args) {}
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = out != null ? out : Path.of("load-profiles", "results", LocalDate.now() + "-" + machine());
+        Files.createDirectories(dir);
+        List<Step> steps = new ArrayList<>();
+        if (!skipBenches) {
+            steps.add(new Step("pool", List.of("-jar", jar(), "pool", "--seconds", "2", "--raw-seconds", "1")));
+            steps.add(
+                    new Step("gateway", List.of("-jar", jar(), "gateway", "--seconds", "2", "--warmup-seconds", "8")));
+            steps.add(new Step("coldstart", List.of("-jar", jar(), "coldstart", "--repetitions", "5")));
+            steps.add(new Step("lambda", List.of("-jar", jar(), "lambda", "--repetitions", "3")));
+        }
+        Map<String, Long> took = new LinkedHashMap<>();
+        Map<String, Integer> status = new LinkedHashMap<>();
+        long start = System.nanoTime();
+        for (Step s : steps) {
+            run(s, dir, took, status);
+        }
+        Double coldStartP50 = figure(dir.resolve("coldstart.txt"), "coldstart.ember_p50_ms");
+        for (String p : profileNames()) {
+            if (p.equals(compareProfile)) {
+                continue;
+            }
+            List<String> args = new ArrayList<>(loadArgs(p, dir));
+            if (coldStartP50 != null) {
+                args.addAll(List.of("--coldstart-p50-ms", Double.toString(coldStartP50)));
+            }
+            run(new Step("load-" + p, args), dir, took, status);
+        }
+        List<String> compare = new ArrayList<>(loadArgs(compareProfile, dir));
+        compare.add("--compare");
+        run(new Step("compare-" + compareProfile, compare), dir, took, status);
+        long total = (System.nanoTime() - start) / 1_000_000_000L;
+        writeSummary(dir, took, status, total);
+        Report.value("all.seconds", total);
+        Report.value("all.results", dir.toString());
+        return status.values().stream().allMatch(c -> c == 0) ? 0 : 1;
+    }
+
+    private List<String> loadArgs(String profile, Path dir) {
+        return List.of("-cp", jar(), "dev.ember.load.LoadMain", "--profile", profile, "--out", dir.toString());
+    }
+
+    private void run(Step s, Path dir, Map<String, Long> took, Map<String, Integer> status)
+            throws IOException, InterruptedException {
+        Report.note("bench all: " + s.name());
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Djava.awt.headless=true");
+        command.addAll(s.args());
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(dir.resolve(s.name() + ".txt").toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        boolean done = p.waitFor(30, TimeUnit.MINUTES);
+        if (!done) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        took.put(s.name(), (System.nanoTime() - t0) / 1_000_000_000L);
+        status.put(s.name(), done ? p.exitValue() : -1);
+        Report.value("all." + s.name() + ".seconds", took.get(s.name()));
+        Report.value("all." + s.name() + ".exit", status.get(s.name()));
+    }
+
+    private List<String> profileNames() throws IOException {
+        try (var files = Files.list(profiles)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.endsWith(".yaml"))
+                    .map(f -> f.substring(0, f.length() - 5))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /** A {@code key=value} figure from a step's output, or null. */
+    static Double figure(Path file, String key) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith(key + "=")) {
+                try {
+                    return Double.parseDouble(line.substring(key.length() + 1));
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void writeSummary(Path dir, Map<String, Long> took, Map<String, Integer> status, long total)
+            throws IOException {
+        StringBuilder txt = new StringBuilder();
+        StringBuilder html = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<title>Ember bench all</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:1060px;"
+                + "margin:24px auto;padding:0 16px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}"
+                + "table{border-collapse:collapse}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}"
+                + "</style></head><body><h1>Ember: bench all</h1>");
+        html.append("<p>")
+                .append(total)
+                .append(" s in all on ")
+                .append(machine())
+                .append(".</p><table><tr>")
+                .append("<th>step</th><th>seconds</th><th>exit</th><th>report</th></tr>");
+        for (String step : took.keySet()) {
+            String name = step.replaceFirst("^(load|compare)-", "");
+            String report = step.startsWith("compare-") ? name + "-compare.html" : name + ".html";
+            boolean hasReport = Files.isRegularFile(dir.resolve(report));
+            html.append("<tr><td>")
+                    .append(step)
+                    .append("</td><td>")
+                    .append(took.get(step))
+                    .append("</td><td>")
+                    .append(status.get(step))
+                    .append("</td><td>")
+                    .append(hasReport ? "<a href=\"" + report + "\">" + report + "</a>" : "")
+                    .append("</td></tr>");
+            txt.append("## ")
+                    .append(step)
+                    .append(" (")
+                    .append(took.get(step))
+                    .append(" s, exit ")
+                    .append(status.get(step))
+                    .append(")\n");
+            Path out = dir.resolve(step + ".txt");
+            if (Files.isRegularFile(out)) {
+                txt.append(Files.readString(out)).append('\n');
+            }
+        }
+        html.append("</table><h2>Every figure</h2><pre>")
+                .append(txt.toString().replace("&", "&amp;").replace("<", "&lt;"))
+                .append("</pre></body></html>\n");
+        Files.writeString(dir.resolve("summary.txt"), txt.toString());
+        Files.writeString(dir.resolve("index.html"), html.toString());
+    }
+
+    private static String jar() {
+        try {
+            return Path.of(AllBench.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
+                    .toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String machine() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "host";
+        }
+        return (host.replaceAll("[^A-Za-z0-9.-]+", "-") + "-"
+                        + Runtime.getRuntime().availableProcessors() + "cpu")
+                .toLowerCase(Locale.ROOT);
+    }
+}
