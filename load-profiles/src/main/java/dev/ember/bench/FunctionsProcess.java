@@ -27,6 +27,11 @@ final class FunctionsProcess implements AutoCloseable {
     }
 
     static FunctionsProcess start(Path runJar, Map<String, String> env, Duration timeout) {
+        return start(runJar, env, List.of(), timeout);
+    }
+
+    /** As above, with extra JVM options (a flight recording, say). */
+    static FunctionsProcess start(Path runJar, Map<String, String> env, List<String> jvmOptions, Duration timeout) {
         if (!Files.isRegularFile(runJar)) {
             throw new IllegalStateException(runJar + " is missing: build functions/knative (bin/ember builds it)");
         }
@@ -34,12 +39,10 @@ final class FunctionsProcess implements AutoCloseable {
             int port = freePort();
             Path log = Files.createTempFile("ember-functions", ".log");
             List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g",
-                    "-Dquarkus.http.port=" + port,
-                    "-Dquarkus.http.host=127.0.0.1",
-                    "-jar",
-                    runJar.toString()));
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+            command.addAll(jvmOptions);
+            command.addAll(
+                    List.of("-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1", "-jar", runJar.toString()));
             ProcessBuilder pb =
                     new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().putAll(env);

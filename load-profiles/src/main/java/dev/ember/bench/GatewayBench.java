@@ -3,9 +3,11 @@ package dev.ember.bench;
 import dev.ember.functions.core.cache.CachedEntry;
 import dev.ember.functions.core.cache.CachedEntryFormat;
 import dev.ember.functions.core.redis.RedisLink;
+import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.Parameters;
 import dev.ember.pool.api.Tensor;
+import dev.ember.pool.api.codec.InferenceCodec;
 import dev.ember.pool.worker.WorkerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,14 +25,21 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ember bench gateway}: in one run, (a) a Lettuce GET of a value the size of a cached
- * mlp-tiny answer at C concurrent callers — the Redis floor; (b) cache hits through the functions'
- * {@code /infer} at the same concurrency, beside a Funqy function that does nothing (the framework's
- * own floor on this machine), (a) (a') (b) interleaved by {@link SideBySide}; (c) the latency a miss adds over calling the worker
- * directly, one call at a time, alternating the two paths so drift hits both alike.
+ * mlp-tiny answer at C concurrent callers — the Redis floor; (b) cache hits at the same
+ * concurrency, beside a Funqy function that does nothing (the framework's own floor on this
+ * machine): mlp-tiny through Funqy's {@code /infer} and through the v2 route, and a 1×3×32×32
+ * ppocr-det image in JSON through the v2 route, all interleaved by {@link SideBySide}; (c) the
+ * latency a miss adds over calling the worker directly, one call at a time, alternating the two
+ * paths so drift hits both alike; (d) a 1×3×640×640 ppocr-det image on the miss path (cache off), 4
+ * clients: straight to the worker in binary, through the functions in binary, and through the
+ * functions in JSON, interleaved.
  */
 @Command(name = "gateway", description = "Cache-hit path vs a bare Redis GET; miss overhead vs calling the worker.")
 final class GatewayBench implements Callable<Integer> {
-    @Option(names = "--models", defaultValue = "models", description = "Model repository holding mlp-tiny")
+    @Option(
+            names = "--models",
+            defaultValue = "models",
+            description = "Model repository holding mlp-tiny and ppocr-det")
     Path models;
 
     @Option(names = "--redis", defaultValue = "${env:REDIS_URL:-redis://127.0.0.1:6379}", description = "Redis URL")
@@ -56,6 +65,15 @@ final class GatewayBench implements Callable<Integer> {
                             + " its JIT settles (hits ran at 5.5k req/s in the first 8 s, 29k after 20 s, with wrk)")
     int warmupSeconds;
 
+    @Option(names = "--image-clients", defaultValue = "4", description = "Clients of the 640x640 miss phases")
+    int imageClients;
+
+    @Option(
+            names = "--functions-jvm-options",
+            defaultValue = "",
+            description = "Extra JVM options of the functions process, e.g. -XX:StartFlightRecording=... to profile it")
+    String functionsJvmOptions;
+
     private final AtomicLong unique = new AtomicLong(System.nanoTime());
 
     @Override
@@ -67,6 +85,9 @@ final class GatewayBench implements Callable<Integer> {
         Path dir = Files.createDirectories(repo.resolve("mlp-tiny").resolve("1"));
         Files.copy(models.resolve("mlp-tiny/1/model.onnx"), dir.resolve("model.onnx"));
         Files.copy(models.resolve("mlp-tiny/config.yaml"), repo.resolve("mlp-tiny/config.yaml"));
+        serve(repo, "ppocr-det", "");
+        // The same model with its cache off: the 640x640 phases measure the miss path.
+        serve(repo, PPOCR_UNCACHED, "\ncache: {enabled: false}\n");
         String prefix = "bench:" + UUID.randomUUID().toString().substring(0, 8) + ":";
 
         try (WorkerProcess worker =
@@ -80,6 +101,7 @@ final class GatewayBench implements Callable<Integer> {
                                 redisUrl,
                                 "EMBER_REDIS_KEY_PREFIX",
                                 prefix),
+                        List.of(functionsJvmOptions.isBlank() ? new String[0] : functionsJvmOptions.split("\\s+")),
                         Duration.ofSeconds(60));
                 RedisLink redis = RedisLink.openOrFail(redisUrl, Duration.ofSeconds(2));
                 HttpLoad toFunctions = new HttpLoad(functions.uri(), clients);
@@ -97,6 +119,10 @@ final class GatewayBench implements Callable<Integer> {
             byte[] hot = inferBody(1.0f).getBytes(StandardCharsets.UTF_8);
             HttpLoad.Call hit = toFunctions.postJson("/infer", hot);
             hit.send().get(); // the one miss that fills the cache
+            HttpLoad.Call v2Hit = toFunctions.postJson("/v2/models/mlp-tiny/infer", v2Body(1.0f));
+            v2Hit.send().get();
+            HttpLoad.Call imageHit = toFunctions.postJson("/v2/models/ppocr-det/infer", imageJson(32, 0.25f));
+            imageHit.send().get();
 
             // The JIT settles once per path; then (a) the Redis floor, (a') the framework's floor (a
             // Funqy function that does nothing, GET /live) and (b) cache hits through /infer take turns.
@@ -104,6 +130,8 @@ final class GatewayBench implements Callable<Integer> {
             ClosedLoopLoad.run(clients, Duration.ZERO, warm, get);
             toFunctions.run(live, clients, Duration.ZERO, warm);
             toFunctions.run(hit, clients, Duration.ZERO, warm);
+            toFunctions.run(v2Hit, clients, Duration.ZERO, warm);
+            toFunctions.run(imageHit, clients, Duration.ZERO, warm);
             Duration settle = Duration.ofSeconds(2);
             Map<String, List<ClosedLoopLoad.Result>> runs = new java.util.LinkedHashMap<>();
             SideBySide side = new SideBySide()
@@ -114,15 +142,23 @@ final class GatewayBench implements Callable<Integer> {
                             "funqy_floor",
                             () -> rps(runs, "funqy_floor", () -> toFunctions.run(live, clients, settle, measure)))
                     .phase("hit", () -> rps(runs, "hit", () -> toFunctions.run(hit, clients, settle, measure)))
+                    .phase("v2_hit", () -> rps(runs, "v2_hit", () -> toFunctions.run(v2Hit, clients, settle, measure)))
+                    .phase(
+                            "image32_hit",
+                            () -> rps(runs, "image32_hit", () -> toFunctions.run(imageHit, clients, settle, measure)))
                     .run(repetitions);
             for (String phase : runs.keySet()) {
                 Report.value("gateway." + phase + "_rps", side.median(phase));
                 Report.value("gateway." + phase + "_p50_ms", medianOf(runs.get(phase), ClosedLoopLoad.Result::p50Ms));
                 Report.value("gateway." + phase + "_p99_ms", medianOf(runs.get(phase), ClosedLoopLoad.Result::p99Ms));
             }
-            Report.value("gateway.hit_failed", medianOf(runs.get("hit"), r -> r.failed()));
+            for (String phase : List.of("hit", "v2_hit", "image32_hit")) {
+                Report.value("gateway." + phase + "_failed", medianOf(runs.get(phase), r -> r.failed()));
+            }
             side.ratio("hit", "redis_get").report("gateway.hit_ratio_vs_redis");
             side.ratio("hit", "funqy_floor").report("gateway.hit_ratio_vs_funqy_floor");
+            side.ratio("v2_hit", "funqy_floor").report("gateway.v2_hit_ratio_vs_funqy_floor");
+            side.ratio("image32_hit", "funqy_floor").report("gateway.image32_hit_ratio_vs_funqy_floor");
 
             // (c) misses: every request new, one at a time, the two paths alternating
             HttpLoad.Call direct = toWorker.postJson("/v2/models/mlp-tiny/infer", () -> v2Body(next()));
@@ -146,8 +182,86 @@ final class GatewayBench implements Callable<Integer> {
             Report.value("gateway.miss_p50_ms", gatewayP50);
             Report.value("gateway.miss_overhead_p50_ms", gatewayP50 - directP50);
             Report.value("gateway.miss_samples", gatewayLatency.getTotalCount());
+
+            images(toFunctions, toWorker, warm, measure);
         }
         return 0;
+    }
+
+    /**
+     * (d) A 1x3x640x640 FP32 image (4.9 MB in binary, ~12 MB as JSON text) on the miss path: the
+     * same request straight to the worker and through the functions, both in binary, and through the
+     * functions in JSON both ways; p50 latency at {@code imageClients} clients, interleaved.
+     */
+    private void images(HttpLoad toFunctions, HttpLoad toWorker, Duration warm, Duration measure) throws Exception {
+        InferenceRequest image = InferenceRequest.of(imageTensor(640, 0.5f));
+        String path = "/v2/models/" + PPOCR_UNCACHED + "/infer";
+        HttpLoad.Call direct = toWorker.post(path, image);
+        HttpLoad.Call binary = toFunctions.post(path, image);
+        HttpLoad.Call json = toFunctions.postJson(path, imageJson(640, 0.5f));
+        Report.note("640x640 misses, " + imageClients + " clients: worker binary, functions binary, functions JSON");
+        Duration imageWarm = Duration.ofSeconds(Math.max(1, warm.toSeconds() / 4));
+        for (HttpLoad.Call c : List.of(direct, binary, json)) {
+            c.send().get();
+            ClosedLoopLoad.run(imageClients, Duration.ZERO, imageWarm, c::send);
+        }
+        Map<String, List<ClosedLoopLoad.Result>> runs = new java.util.LinkedHashMap<>();
+        Duration settle = Duration.ofSeconds(1);
+        SideBySide side = new SideBySide()
+                .phase("image640_direct", () -> p50(runs, "image640_direct", direct, settle, measure))
+                .phase("image640_binary", () -> p50(runs, "image640_binary", binary, settle, measure))
+                .phase("image640_json", () -> p50(runs, "image640_json", json, settle, measure))
+                .run(repetitions);
+        for (String phase : runs.keySet()) {
+            Report.value("gateway." + phase + "_p50_ms", side.median(phase));
+            Report.value("gateway." + phase + "_rps", medianOf(runs.get(phase), ClosedLoopLoad.Result::throughput));
+            Report.value("gateway." + phase + "_failed", medianOf(runs.get(phase), r -> r.failed()));
+        }
+        side.ratio("image640_binary", "image640_direct").report("gateway.image640_miss_overhead_ratio");
+        side.ratio("image640_json", "image640_binary").report("gateway.image640_json_vs_binary_p50_ratio");
+    }
+
+    private double p50(
+            Map<String, List<ClosedLoopLoad.Result>> runs,
+            String phase,
+            HttpLoad.Call call,
+            Duration settle,
+            Duration measure) {
+        try {
+            ClosedLoopLoad.Result r = ClosedLoopLoad.run(imageClients, settle, measure, call::send);
+            runs.computeIfAbsent(phase, k -> new java.util.ArrayList<>()).add(r);
+            return r.p50Ms();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static final String PPOCR_UNCACHED = "ppocr-det-uncached";
+
+    /** Serves {@code models/<name>} from the bench's repository under {@code as}, config plus {@code extra}. */
+    private void serve(Path repo, String as, String extra) throws java.io.IOException {
+        Path dir = Files.createDirectories(repo.resolve(as).resolve("1"));
+        Files.copy(models.resolve("ppocr-det/1/model.onnx"), dir.resolve("model.onnx"));
+        Files.writeString(
+                repo.resolve(as).resolve("config.yaml"),
+                Files.readString(models.resolve("ppocr-det/config.yaml")) + extra);
+    }
+
+    /** A 1x3xNxN FP32 image of values derived from {@code seed}. */
+    private static Tensor imageTensor(int side, float seed) {
+        float[] pixels = new float[3 * side * side];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = ((i * 31 + (int) (seed * 1000)) % 255) / 255f - 0.5f;
+        }
+        return Tensor.ofFloats("x", new long[] {1, 3, side, side}, pixels);
+    }
+
+    /** The same image as a v2 JSON request, as a client without the binary extension sends it. */
+    private static byte[] imageJson(int side, float seed) {
+        return new InferenceCodec()
+                .encodeRequest(InferenceRequest.of(imageTensor(side, seed)), false)
+                .bytes();
     }
 
     private interface Phase {

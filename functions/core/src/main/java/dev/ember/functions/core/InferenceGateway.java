@@ -159,8 +159,8 @@ public final class InferenceGateway implements AutoCloseable {
 
     private CompletableFuture<GatewayAnswer> serve(Tenant tenant, ModelInfo info, InferenceRequest request) {
         guard.validate(request, info);
-        InferenceRequest forwarded = withCappedPriority(request, tenant);
         if (!info.policy().cacheable()) {
+            InferenceRequest forwarded = withCappedPriority(request, tenant);
             return resilientPool
                     .infer(info.name(), info.requestVersion(), forwarded)
                     .thenApply(r -> respond(request, r, CacheOutcome.MISS))
@@ -172,6 +172,7 @@ public final class InferenceGateway implements AutoCloseable {
             if (entry.isPresent() && entry.get().freshAt(clock.instant())) {
                 return CompletableFuture.completedFuture(hit(request, entry.get()));
             }
+            InferenceRequest forwarded = withCappedPriority(request, tenant); // only a miss sends it on
             return coalescer
                     .answer(
                             key,

@@ -62,7 +62,7 @@ public class ApiRoute {
             return;
         }
         long declared = declaredLength(request);
-        Buffer body = Buffer.buffer((int) Math.max(256, Math.min(declared, limit.maxBytes())));
+        BodyBytes body = new BodyBytes(declared);
         boolean[] failed = {false};
         request.handler(chunk -> {
             if (failed[0]) {
@@ -73,15 +73,53 @@ public class ApiRoute {
                 refuseTooLarge(ctx);
                 return;
             }
-            body.appendBuffer(chunk);
+            body.append(chunk);
         });
         request.exceptionHandler(e -> failed[0] = true); // the connection broke: nobody to answer
         request.endHandler(v -> {
             if (!failed[0]) {
-                answer(ctx, body.getBytes());
+                answer(ctx, body.bytes());
             }
         });
         request.resume();
+    }
+
+    /**
+     * A body as it arrives: with a declared length, straight into an array of that size (one
+     * allocation, one copy per chunk: a profile of repeated 64 KB hits had a fifth of its CPU in a
+     * growing buffer and its final copy); without one, into a growing buffer.
+     */
+    private static final class BodyBytes {
+        private final byte[] exact;
+        private final Buffer growing;
+        private int length;
+
+        BodyBytes(long declared) {
+            exact = declared >= 0 ? new byte[(int) declared] : null;
+            growing = exact == null ? Buffer.buffer(256) : null;
+        }
+
+        int length() {
+            return length;
+        }
+
+        void append(Buffer chunk) {
+            if (exact != null && length + chunk.length() <= exact.length) {
+                chunk.getBytes(0, chunk.length(), exact, length);
+            } else if (exact == null) {
+                growing.appendBuffer(chunk);
+            } else {
+                throw new IllegalStateException("body longer than its Content-Length"); // the HTTP codec prevents it
+            }
+            length += chunk.length();
+        }
+
+        byte[] bytes() {
+            if (exact == null) {
+                return growing.getBytes();
+            }
+            return length == exact.length ? exact : java.util.Arrays.copyOf(exact, length);
+        }
     }
 
     private void answer(RoutingContext ctx, byte[] body) {

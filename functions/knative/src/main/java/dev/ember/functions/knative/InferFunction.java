@@ -1,9 +1,11 @@
 package dev.ember.functions.knative;
 
+import dev.ember.functions.core.GatewayAnswer;
 import dev.ember.functions.core.GatewayRequest;
 import dev.ember.functions.core.InferenceGateway;
+import dev.ember.functions.core.http.AnswerReplies;
 import dev.ember.functions.core.http.CallOptions;
-import dev.ember.pool.api.InferenceResponse;
+import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.ModelStatus;
 import dev.ember.pool.api.codec.InferenceCodec;
 import dev.ember.pool.api.codec.RoutedRequest;
@@ -40,26 +42,30 @@ public class InferFunction {
     @Inject
     CurrentVertxRequest http;
 
+    private AnswerReplies replies;
+
+    @jakarta.annotation.PostConstruct
+    void init() {
+        replies = new AnswerReplies(codec, Runnable::run, Integer.MAX_VALUE); // Funqy encodes on its own thread
+    }
+
     @Funq
     public Uni<EncodedJson> infer(InferBody body, @Context CloudEvent<?> event) {
         RoutingContext ctx = http.getCurrent();
         // Funqy calls functions off the event loop: decoding a large body here blocks no I/O.
-        return Uni.createFrom()
-                .completionStage(() -> {
-                    // Headers are read as on every door; a malformed one fails first.
-                    CallOptions options = CallOptions.of(ctx.request().headers()::get);
-                    String apiKey =
-                            options.apiKey().or(() -> eventApiKey(event)).orElse(null);
-                    boolean ownBody = body == null || body.json() == null;
-                    RoutedRequest routed = ownBody
-                            ? codec.decodeRoutedRequest(httpBody(ctx), options.jsonLength())
-                            : codec.decodeRoutedRequest(body.json(), -1);
-                    return gateway.infer(new GatewayRequest(
-                            apiKey, routed.model(), routed.version(), options.applyTo(routed.request())));
-                })
-                // The gateway may complete on a Redis or pool I/O thread: encoding waits for Funqy's
-                // serialization, which runs after Funqy's own hop to a worker thread.
-                .map(this::encode);
+        return Uni.createFrom().completionStage(() -> {
+            // Headers are read as on every door; a malformed one fails first.
+            CallOptions options = CallOptions.of(ctx.request().headers()::get);
+            String apiKey = options.apiKey().or(() -> eventApiKey(event)).orElse(null);
+            boolean ownBody = body == null || body.json() == null;
+            RoutedRequest routed = ownBody
+                    ? codec.decodeRoutedRequest(httpBody(ctx), options.jsonLength())
+                    : codec.decodeRoutedRequest(body.json(), -1);
+            InferenceRequest request = routed.request();
+            return gateway.answer(
+                            new GatewayRequest(apiKey, routed.model(), routed.version(), options.applyTo(request)))
+                    .thenApply(answer -> encode(answer, request));
+        });
     }
 
     /** The models the pool serves, and whether each is ready to take requests. */
@@ -83,10 +89,14 @@ public class InferFunction {
         static final Liveness LIVE = new Liveness(true);
     }
 
-    private EncodedJson encode(InferenceResponse response) {
-        // JSON only: the body is written by Funqy, which has no way to send the binary extension.
+    /**
+     * JSON only: the body is written by Funqy, which has no way to send the binary extension. A
+     * hit's JSON is its entry's, encoded once; anything else is encoded when Funqy serializes, on
+     * its worker thread, not on the I/O thread the gateway may complete on.
+     */
+    private EncodedJson encode(GatewayAnswer answer, InferenceRequest request) {
         return EncodedJson.later(
-                () -> new String(codec.encodeResponse(response, name -> false).bytes(), StandardCharsets.UTF_8));
+                () -> new String(replies.body(answer, request, name -> false).bytes(), StandardCharsets.UTF_8));
     }
 
     private static byte[] httpBody(RoutingContext ctx) {

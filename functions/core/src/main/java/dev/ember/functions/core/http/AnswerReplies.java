@@ -3,12 +3,12 @@ package dev.ember.functions.core.http;
 import dev.ember.functions.core.GatewayAnswer;
 import dev.ember.functions.core.cache.HitAnswer;
 import dev.ember.pool.api.InferenceRequest;
-import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.Protocol;
 import dev.ember.pool.api.Tensor;
 import dev.ember.pool.api.codec.EncodedBody;
 import dev.ember.pool.api.codec.InferenceCodec;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
@@ -19,41 +19,59 @@ import java.util.function.Predicate;
  * only the caller's id is spliced in. Anything else is encoded now: on the calling thread, or on
  * {@code offThread} when JSON text of a large answer would hold up an I/O thread.
  */
-final class AnswerReplies {
+public final class AnswerReplies {
     private final InferenceCodec codec;
     private final Executor offThread;
     private final int offThreadBytes;
 
-    AnswerReplies(InferenceCodec codec, Executor offThread, int offThreadBytes) {
+    public AnswerReplies(InferenceCodec codec, Executor offThread, int offThreadBytes) {
         this.codec = codec;
         this.offThread = offThread;
         this.offThreadBytes = offThreadBytes;
     }
 
-    CompletableFuture<HttpReply> reply(GatewayAnswer answer, InferenceRequest request) {
+    /** The 200 reply, each output as JSON or in binary as {@code request} asked. */
+    public CompletableFuture<HttpReply> reply(GatewayAnswer answer, InferenceRequest request) {
         Predicate<String> binary = InferenceCodec.binaryOutputs(request);
-        InferenceResponse response = answer.response();
-        int binaryOutputs = 0;
-        long jsonBytes = 0;
-        for (Tensor t : response.outputs()) {
-            if (binary.test(t.name())) {
-                binaryOutputs++;
-            } else {
-                jsonBytes += t.byteSize();
-            }
+        Optional<EncodedBody> kept = kept(answer, request, binary);
+        if (kept.isPresent()) {
+            return CompletableFuture.completedFuture(reply(kept.get()));
         }
-        boolean allBinary = binaryOutputs == response.outputs().size();
-        boolean uniform = allBinary || binaryOutputs == 0;
-        if (answer.hit().isPresent() && uniform) {
-            HitAnswer hit = answer.hit().get();
-            // Encoded once per entry (on its first hit in either form), then bytes only.
-            EncodedBody body = hit.body(allBinary, () -> codec.encodeResponse(hit.response(), binary));
-            return CompletableFuture.completedFuture(reply(codec.withResponseId(body, request.id())));
+        long jsonBytes = 0;
+        for (Tensor t : answer.response().outputs()) {
+            jsonBytes += binary.test(t.name()) ? 0 : t.byteSize();
         }
         if (jsonBytes >= offThreadBytes) {
-            return CompletableFuture.supplyAsync(() -> reply(codec.encodeResponse(response, binary)), offThread);
+            return CompletableFuture.supplyAsync(
+                    () -> reply(codec.encodeResponse(answer.response(), binary)), offThread);
         }
-        return CompletableFuture.completedFuture(reply(codec.encodeResponse(response, binary)));
+        return CompletableFuture.completedFuture(reply(codec.encodeResponse(answer.response(), binary)));
+    }
+
+    /** The answer's body, encoded now unless it is a hit's kept body (for a door that writes bodies itself). */
+    public EncodedBody body(GatewayAnswer answer, InferenceRequest request, Predicate<String> binary) {
+        return kept(answer, request, binary).orElseGet(() -> codec.encodeResponse(answer.response(), binary));
+    }
+
+    /**
+     * A hit's body as its entry keeps it (encoded on the entry's first hit in this form), with the
+     * caller's id spliced in; empty when the answer is not a hit or mixes binary and JSON outputs.
+     */
+    private Optional<EncodedBody> kept(GatewayAnswer answer, InferenceRequest request, Predicate<String> binary) {
+        if (answer.hit().isEmpty()) {
+            return Optional.empty();
+        }
+        HitAnswer hit = answer.hit().get();
+        int binaryOutputs = 0;
+        for (Tensor t : hit.response().outputs()) {
+            binaryOutputs += binary.test(t.name()) ? 1 : 0;
+        }
+        boolean allBinary = binaryOutputs == hit.response().outputs().size();
+        if (!allBinary && binaryOutputs > 0) {
+            return Optional.empty();
+        }
+        EncodedBody body = hit.body(allBinary, () -> codec.encodeResponse(hit.response(), binary));
+        return Optional.of(codec.withResponseId(body, request.id()));
     }
 
     private static HttpReply reply(EncodedBody body) {

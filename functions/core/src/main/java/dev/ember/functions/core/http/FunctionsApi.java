@@ -68,8 +68,9 @@ public final class FunctionsApi {
             Optional<Map<String, String>> matched = Optional.empty();
             Route route = null;
             Set<String> allowed = new LinkedHashSet<>(2);
+            List<String> parts = PathPattern.split(call.path());
             for (Route r : routes) {
-                Optional<Map<String, String>> m = r.path().match(call.path());
+                Optional<Map<String, String>> m = r.path().match(parts);
                 if (m.isPresent()) {
                     allowed.add(r.method());
                     if (r.method().equals(call.method())) {

@@ -35,7 +35,11 @@ public record PathPattern(String template, List<String> segments) {
 
     /** The captured segments when {@code path} matches, else empty. */
     public Optional<Map<String, String>> match(String path) {
-        List<String> parts = split(path);
+        return match(split(path));
+    }
+
+    /** As {@link #match(String)}, for a path already {@link #split}: a router splits it once for all routes. */
+    public Optional<Map<String, String>> match(List<String> parts) {
         if (parts.size() != segments.size()) {
             return Optional.empty();
         }
@@ -59,7 +63,7 @@ public record PathPattern(String template, List<String> segments) {
     }
 
     /** The segments of {@code path} ({@code "/a/b"} is {@code [a, b]}); empty for a path without '/'. */
-    static List<String> split(String path) {
+    public static List<String> split(String path) {
         if (path.isEmpty() || path.charAt(0) != '/') {
             return List.of();
         }
