@@ -51,7 +51,7 @@ public final class Worker implements AutoCloseable {
         Duration runtimeInit = Duration.ofNanos(System.nanoTime() - start);
         metrics.coldStart(ColdStart.PHASE_RUNTIME_INIT, runtimeInit);
         InferenceService service = new InferenceService(
-                new ModelRepository(config.models(), config.only()),
+                new ModelRepository(config.models(), config.only(), config.upToVersion()),
                 metrics,
                 config.cacheDir().map(OptimizedModelCache::new),
                 config.drainTimeout());

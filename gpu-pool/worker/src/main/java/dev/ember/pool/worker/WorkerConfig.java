@@ -19,6 +19,8 @@ import java.util.Set;
  * @param spare start with no model loaded, ONNX Runtime initialised, waiting to be given one
  * @param only serve only these models of the repository (empty: every model); a Knative pool
  *     Service runs one model per pod from an image that holds the whole repository
+ * @param upToVersion serve no version above this one (a Knative rollout pins each revision to its
+ *     model version this way); {@link Long#MAX_VALUE}: no limit
  */
 public record WorkerConfig(
         Path models,
@@ -29,7 +31,8 @@ public record WorkerConfig(
         int eventLoops,
         Optional<Path> cacheDir,
         boolean spare,
-        Set<String> only) {
+        Set<String> only,
+        long upToVersion) {
     public static final int DEFAULT_PORT = 8000;
     public static final long DEFAULT_MAX_BODY_BYTES = 64L << 20;
 
@@ -39,6 +42,9 @@ public record WorkerConfig(
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(cacheDir, "cacheDir");
         only = Set.copyOf(only);
+        if (upToVersion < 1) {
+            throw new IllegalArgumentException("up-to version must be ≥ 1, got " + upToVersion);
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
         }
@@ -51,7 +57,17 @@ public record WorkerConfig(
     }
 
     public WorkerConfig(Path models, String host, int port, long maxBodyBytes, Duration drainTimeout, int eventLoops) {
-        this(models, host, port, maxBodyBytes, drainTimeout, eventLoops, Optional.empty(), false, Set.of());
+        this(
+                models,
+                host,
+                port,
+                maxBodyBytes,
+                drainTimeout,
+                eventLoops,
+                Optional.empty(),
+                false,
+                Set.of(),
+                Long.MAX_VALUE);
     }
 
     public static WorkerConfig local(Path models, int port) {
@@ -66,10 +82,11 @@ public record WorkerConfig(
 
     public WorkerConfig withCacheDir(Path dir) {
         return new WorkerConfig(
-                models, host, port, maxBodyBytes, drainTimeout, eventLoops, Optional.of(dir), spare, only);
+                models, host, port, maxBodyBytes, drainTimeout, eventLoops, Optional.of(dir), spare, only, upToVersion);
     }
 
     public WorkerConfig asSpare() {
-        return new WorkerConfig(models, host, port, maxBodyBytes, drainTimeout, eventLoops, cacheDir, true, only);
+        return new WorkerConfig(
+                models, host, port, maxBodyBytes, drainTimeout, eventLoops, cacheDir, true, only, upToVersion);
     }
 }

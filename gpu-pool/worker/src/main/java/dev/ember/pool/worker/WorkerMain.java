@@ -73,6 +73,12 @@ public final class WorkerMain implements Callable<Integer> {
     List<String> only = new ArrayList<>();
 
     @Option(
+            names = "--up-to",
+            paramLabel = "VERSION",
+            description = "Serve no model version above this one (default: the newest)")
+    Long upTo;
+
+    @Option(
             names = "--exit-when-ready",
             description = "Start, load and warm everything, then stop: a training run for a class-data archive")
     boolean exitWhenReady;
@@ -90,7 +96,8 @@ public final class WorkerMain implements Callable<Integer> {
                         : Math.max(1, Runtime.getRuntime().availableProcessors()),
                 Optional.ofNullable(cacheDir),
                 spare,
-                Set.copyOf(only));
+                Set.copyOf(only),
+                upTo == null ? Long.MAX_VALUE : upTo);
         Worker worker = Worker.start(config);
         // Printed, not logged: java.util.logging resets its handlers in a shutdown hook of its own.
         Runtime.getRuntime()

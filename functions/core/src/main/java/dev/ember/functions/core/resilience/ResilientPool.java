@@ -42,9 +42,13 @@ public final class ResilientPool {
     private final TimeLimiter timeLimiter;
     private final ScheduledExecutorService scheduler;
     private final Duration openFor;
+    private final MeterRegistry registry;
+    private final java.util.Map<String, io.micrometer.core.instrument.Timer> callTimers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public ResilientPool(
             PoolClient pool, GatewayConfig config, MeterRegistry registry, ScheduledExecutorService scheduler) {
+        this.registry = registry;
         this.pool = pool;
         this.scheduler = scheduler;
         this.openFor = config.breakerOpenFor();
@@ -74,11 +78,13 @@ public final class ResilientPool {
     }
 
     public CompletableFuture<InferenceResponse> infer(String model, String version, InferenceRequest request) {
+        long start = System.nanoTime();
         Supplier<CompletionStage<InferenceResponse>> call = () -> pool.infer(model, version, request);
         Supplier<CompletionStage<InferenceResponse>> retried = Retry.decorateCompletionStage(retry, scheduler, call);
         Supplier<CompletionStage<InferenceResponse>> guarded = CircuitBreaker.decorateCompletionStage(breaker, retried);
         CompletableFuture<InferenceResponse> result = new CompletableFuture<>();
         timeLimiter.executeCompletionStage(scheduler, guarded).whenComplete((r, e) -> {
+            calls(model).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             if (e == null) {
                 result.complete(r);
             } else {
@@ -86,6 +92,18 @@ public final class ResilientPool {
             }
         });
         return result;
+    }
+
+    /**
+     * {@code ember_pool_calls_seconds{model}}: every call that went to the pool (cache misses), its
+     * count and total time. The Knative autopilot reads its rate and mean (Little's law: rate × mean
+     * = requests in the pool) to plan each pool Service's floor.
+     */
+    private io.micrometer.core.instrument.Timer calls(String model) {
+        return callTimers.computeIfAbsent(model, m -> io.micrometer.core.instrument.Timer.builder("ember.pool.calls")
+                .description("Calls from the gateway to the pool, by model")
+                .tag("model", m)
+                .register(registry));
     }
 
     public CircuitBreaker.State state() {

@@ -29,14 +29,19 @@ public final class ModelRepository {
 
     private final Path root;
     private final java.util.Set<String> only;
+    private final long upToVersion;
 
     public ModelRepository(Path root) {
-        this(root, java.util.Set.of());
+        this(root, java.util.Set.of(), Long.MAX_VALUE);
     }
 
-    /** A repository of which only the models named in {@code only} are seen (empty: all). */
-    public ModelRepository(Path root, java.util.Set<String> only) {
+    /**
+     * A repository of which only the models named in {@code only} are seen (empty: all), and of
+     * those no version above {@code upToVersion}.
+     */
+    public ModelRepository(Path root, java.util.Set<String> only, long upToVersion) {
         this.only = java.util.Set.copyOf(only);
+        this.upToVersion = upToVersion;
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("model repository " + root.toAbsolutePath() + " is not a directory");
         }
@@ -74,8 +79,9 @@ public final class ModelRepository {
                 if (!isValidName(name) || !names.test(name) || !(only.isEmpty() || only.contains(name))) {
                     continue;
                 }
-                List<Long> versions =
-                        versions(dir).stream().filter(v -> v <= upToVersion).toList();
+                List<Long> versions = versions(dir).stream()
+                        .filter(v -> v <= Math.min(upToVersion, this.upToVersion))
+                        .toList();
                 if (versions.isEmpty()) {
                     LOG.log(System.Logger.Level.DEBUG, "{0} holds no <version>/model.onnx; not a model", dir);
                     continue;
