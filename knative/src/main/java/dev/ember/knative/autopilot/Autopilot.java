@@ -5,6 +5,7 @@ import dev.ember.knative.deploy.Cluster;
 import dev.ember.knative.deploy.DeployException;
 import dev.ember.knative.deploy.Scaler;
 import dev.ember.knative.render.Labels;
+import dev.ember.knative.render.Manifests;
 import dev.ember.warmup.forecast.ForecasterConfig;
 import dev.ember.warmup.prewarm.MinuteCount;
 import dev.ember.warmup.prewarm.PrewarmPlan;
@@ -60,6 +61,7 @@ public final class Autopilot {
     private final boolean dryRun;
     private final Consumer<String> log;
     private final Map<String, Model> models = new LinkedHashMap<>();
+    private Instant lastTick;
 
     private static final class Model {
         final RateHistory history;
@@ -108,7 +110,15 @@ public final class Autopilot {
                 }
             }
             RateHistory history = RateHistory.restore(pool.name(), ForecasterConfig.DEFAULTS, from);
-            PrewarmSettings settings = PrewarmSettings.of(pool.config().scaling());
+            // Per pod, the target the pool Service gives Knative's autoscaler, at Knative's utilization.
+            PrewarmSettings s = PrewarmSettings.of(pool.config().scaling());
+            PrewarmSettings settings = new PrewarmSettings(
+                    Manifests.concurrencyTarget(pool.config()) * PrewarmSettings.TARGET_UTILIZATION,
+                    s.minWarm(),
+                    s.maxWorkers(),
+                    s.scaleToZeroGrace(),
+                    s.leadTime(),
+                    s.lookahead());
             models.put(pool.name(), new Model(history, new PrewarmPlanner(settings), defaultLatency));
         }
     }
@@ -122,10 +132,13 @@ public final class Autopilot {
             log.accept(now + " skipped: " + e.getMessage() + " (no reading is not zero traffic: floors stay)");
             return List.of();
         }
+        // A reading covers the time since the previous one: it is counted from that interval's start.
+        Instant from = lastTick != null && lastTick.isBefore(now) ? lastTick : now;
+        lastTick = now;
         List<Decision> decisions = new ArrayList<>();
         models.forEach((name, m) -> {
             ModelLoad load = loads.getOrDefault(name, new ModelLoad(0, Optional.empty()));
-            m.history.observe(now, load.requests());
+            m.history.observe(from, load.requests());
             load.meanLatency().ifPresent(l -> m.latency = l);
             Decision d = decide(name, m, m.planner.plan(m.history, m.latency, now), now);
             log.accept(d.toString());

@@ -119,6 +119,11 @@ public record DeploymentConfig(
                 pool);
     }
 
+    public DeploymentConfig withWorkerImage(String value) {
+        return new DeploymentConfig(
+                namespace, functionsImage, value, workerGpuImage, secretName, tenantsSecret, functions, broker, pool);
+    }
+
     private static void requireLabel(String key, String value) {
         if (value == null || !DNS_LABEL.matcher(value).matches()) {
             throw new IllegalArgumentException(

@@ -38,6 +38,14 @@ public record Manifests(String namespace, List<HasMetadata> resources) {
         return new Manifests(namespace, out);
     }
 
+    /**
+     * The concurrency target a model's pool Service gives Knative per pod: max batch size (1 if it
+     * never batches) × instances, what one worker holds with every runner on a full batch.
+     */
+    public static int concurrencyTarget(dev.ember.pool.api.config.ModelConfig config) {
+        return PoolService.concurrencyTarget(config);
+    }
+
     /** The Knative Services (pools, then the functions). */
     public List<Service> services() {
         return resources.stream()

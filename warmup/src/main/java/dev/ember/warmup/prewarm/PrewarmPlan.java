@@ -50,7 +50,10 @@ public record PrewarmPlan(Instant at, int floor, Reason reason, double expectedR
         }
     }
 
-    /** E.g. {@code floor 4 (FORECAST: 56.00 req/s expected within the lead time; next change 09:05 → 0)}. */
+    /**
+     * E.g. {@code floor 4 (FORECAST: 56.00 req/s expected within the lead time; from
+     * 2026-11-03T09:10:00Z 0 (QUIET))}: what is held now, why, and when the timeline changes it next.
+     */
     public String explain() {
         StringBuilder s = new StringBuilder()
                 .append("floor ")
@@ -58,7 +61,13 @@ public record PrewarmPlan(Instant at, int floor, Reason reason, double expectedR
                 .append(" (")
                 .append(reason)
                 .append(String.format(Locale.ROOT, ": %.2f req/s expected within the lead time", expectedRps));
+        // The next change after the slot that sets the floor held now.
+        boolean reached = false;
         for (Slot slot : ahead) {
+            if (!reached) {
+                reached = slot.floor() == floor;
+                continue;
+            }
             if (slot.floor() != floor) {
                 s.append("; from ")
                         .append(slot.start())
