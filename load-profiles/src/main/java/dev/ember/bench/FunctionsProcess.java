@@ -41,8 +41,13 @@ final class FunctionsProcess implements AutoCloseable {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
             command.addAll(jvmOptions);
-            command.addAll(
-                    List.of("-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1", "-jar", runJar.toString()));
+            command.addAll(List.of(
+                    "-Dquarkus.http.port=" + port,
+                    // Health and metrics listen on the management interface: a free port, not 9000.
+                    "-Dquarkus.management.port=" + freePort(),
+                    "-Dquarkus.http.host=127.0.0.1",
+                    "-jar",
+                    runJar.toString()));
             ProcessBuilder pb =
                     new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().putAll(env);

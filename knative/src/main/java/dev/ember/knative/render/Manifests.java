@@ -24,7 +24,7 @@ public record Manifests(String namespace, List<HasMetadata> resources) {
 
     public static Manifests render(List<PoolModel> models, DeploymentConfig config, String namespace) {
         List<HasMetadata> out = new ArrayList<>();
-        out.add(ConfigMaps.render(config, namespace));
+        out.add(ConfigMaps.render(config, models, namespace));
         for (PoolModel model : models) {
             out.add(PoolService.render(model, config, namespace));
         }

@@ -148,9 +148,20 @@ public final class InferenceGateway implements AutoCloseable {
         return tenant;
     }
 
-    /** The models the pool serves and whether each is ready. */
-    public CompletableFuture<List<ModelStatus>> models() {
-        return pool.models();
+    /**
+     * The models the pool serves and whether each is ready, as far as the caller may use them: with
+     * authentication on, a key is required and only the tenant's models are listed.
+     */
+    public CompletableFuture<List<ModelStatus>> models(String apiKey) {
+        try {
+            Tenant tenant =
+                    authenticator.authenticate(Optional.ofNullable(apiKey).filter(k -> !k.isBlank()));
+            return pool.models()
+                    .thenApply(all ->
+                            all.stream().filter(m -> tenant.mayUse(m.name())).toList());
+        } catch (InferenceException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     public CircuitBreaker.State circuitState() {

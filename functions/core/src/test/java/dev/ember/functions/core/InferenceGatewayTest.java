@@ -276,10 +276,28 @@ class InferenceGatewayTest {
 
     @Test
     void modelsListsThePools() throws Exception {
-        assertThat(gateway.models().get(5, TimeUnit.SECONDS).stream()
+        assertThat(gateway.models(null).get(5, TimeUnit.SECONDS).stream()
                         .map(m -> m.name())
                         .collect(Collectors.toList()))
                 .contains("doubler");
+    }
+
+    @Test
+    void withAuthenticationModelsNeedsAKeyAndListsOnlyTheTenantsModels() throws Exception {
+        pool.model("secret");
+        var onlyDoubler = new dev.ember.functions.core.tenancy.Tenant(
+                "acme", dev.ember.functions.core.tenancy.Plan.UNLIMITED, java.util.Set.of("doubler"));
+        Authenticator keys = key -> key.filter("ek_acme"::equals)
+                .map(k -> onlyDoubler)
+                .orElseThrow(() -> new InferenceException(Reason.UNAUTHENTICATED, "missing API key"));
+        InferenceGateway guarded = gateway(keys, RateLimiter.NONE, GatewayConfig.DEFAULTS);
+        assertThat(reasonOf(guarded.models(null))).isEqualTo(Reason.UNAUTHENTICATED);
+        assertThat(guarded.models("ek_acme").get(5, TimeUnit.SECONDS))
+                .extracting(m -> m.name())
+                .containsExactly("doubler");
+        assertThat(gateway.models(null).get(5, TimeUnit.SECONDS))
+                .extracting(m -> m.name())
+                .contains("doubler", "secret");
     }
 
     private static byte[] bytes(String s) {

@@ -21,8 +21,14 @@ public interface EmberConfig {
     Limits limits();
 
     interface Pool {
-        /** A remote pool's v2 endpoint, e.g. {@code http://10.0.0.7:8000}; absent: the embedded pool. */
+        /**
+         * A remote pool's v2 endpoint, e.g. {@code http://10.0.0.7:8000}, or a template with {@code
+         * {model}} routing each model to its own pool; absent: the embedded pool.
+         */
         Optional<String> url();
+
+        /** With a {@code {model}} template: the models it routes, comma-separated. */
+        Optional<String> models();
 
         Local local();
     }

@@ -4,6 +4,7 @@ import dev.ember.functions.core.GatewayAssembly;
 import dev.ember.functions.core.GatewayConfig;
 import dev.ember.functions.core.InferenceGateway;
 import dev.ember.functions.core.http.FunctionsApi;
+import dev.ember.functions.core.pool.PerModelPool;
 import dev.ember.functions.core.redis.RedisLink;
 import dev.ember.functions.core.tenancy.Authenticator;
 import dev.ember.functions.core.tenancy.LocalTokenBucket;
@@ -45,6 +46,13 @@ import org.jboss.logging.Logger;
 public class GatewayProducer {
     private static final Logger LOG = Logger.getLogger(GatewayProducer.class);
 
+    /** The process's Redis link, for the readiness check; empty when running on in-process state. */
+    private volatile Optional<RedisLink> redis = Optional.empty();
+
+    Optional<RedisLink> redis() {
+        return redis;
+    }
+
     @Produces
     @Startup
     @Singleton
@@ -55,6 +63,7 @@ public class GatewayProducer {
                 config.tenants().file().map(TenantDirectory::read).orElse(TenantDirectory.EMPTY);
         Authenticator authenticator = Authenticator.forDirectory(tenants);
         Optional<RedisLink> redis = connect(config.redis());
+        this.redis = redis;
         PoolClient pool;
         try {
             pool = pool(config.pool(), vertx, registry, self, rateHistory(redis, gatewayConfig.keyPrefix()));
@@ -101,6 +110,16 @@ public class GatewayProducer {
             MeterRegistry registry,
             AtomicReference<InferenceGateway> gateway,
             RateHistoryStore rates) {
+        if (config.url().isPresent() && PerModelPool.isTemplate(config.url().get())) {
+            List<String> models = Arrays.stream(config.models().orElse("").split(","))
+                    .map(String::trim)
+                    .filter(m -> !m.isEmpty())
+                    .toList();
+            return new PerModelPool(
+                    config.url().get(),
+                    models,
+                    uri -> new HttpPoolClient(vertx, poolUri(uri.toString()), HttpPoolClient.Options.DEFAULTS));
+        }
         if (config.url().isPresent()) {
             return new HttpPoolClient(vertx, poolUri(config.url().get()), HttpPoolClient.Options.DEFAULTS);
         }

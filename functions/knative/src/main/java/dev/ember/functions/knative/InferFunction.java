@@ -68,10 +68,17 @@ public class InferFunction {
         });
     }
 
-    /** The models the pool serves, and whether each is ready to take requests. */
+    /**
+     * The models the pool serves, and whether each is ready to take requests; with authentication
+     * on, only those the caller's key may use (no key: 401).
+     */
     @Funq
-    public Uni<List<ModelStatus>> models() {
-        return Uni.createFrom().completionStage(gateway::models);
+    public Uni<List<ModelStatus>> models(@Context CloudEvent<?> event) {
+        RoutingContext ctx = http.getCurrent();
+        return Uni.createFrom().completionStage(() -> {
+            CallOptions options = CallOptions.of(ctx.request().headers()::get);
+            return gateway.models(options.apiKey().or(() -> eventApiKey(event)).orElse(null));
+        });
     }
 
     /**

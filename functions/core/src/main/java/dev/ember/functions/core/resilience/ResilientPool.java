@@ -100,10 +100,12 @@ public final class ResilientPool {
      * = requests in the pool) to plan each pool Service's floor.
      */
     private io.micrometer.core.instrument.Timer calls(String model) {
-        return callTimers.computeIfAbsent(model, m -> io.micrometer.core.instrument.Timer.builder("ember.pool.calls")
-                .description("Calls from the gateway to the pool, by model")
-                .tag("model", m)
-                .register(registry));
+        return callTimers.computeIfAbsent(
+                model,
+                m -> io.micrometer.core.instrument.Timer.builder("ember.pool.calls")
+                        .description("Calls from the gateway to the pool, by model")
+                        .tag("model", m)
+                        .register(registry));
     }
 
     public CircuitBreaker.State state() {

@@ -305,13 +305,34 @@ class InferIT {
         post(maskedSum(base)).then().statusCode(200);
         post(maskedSum(base)).then().statusCode(200);
 
-        String metrics =
-                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = PoolAndRedis.management()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         assertThat(counter(metrics, "ember_gateway_answers_total{cache=\"hit\"}"))
                 .isGreaterThanOrEqualTo(1);
         assertThat(counter(metrics, "ember_gateway_answers_total{cache=\"miss\"}"))
                 .isGreaterThanOrEqualTo(1);
         assertThat(metrics).contains("ember_cache_bypassed_total", "resilience4j_circuitbreaker_state");
+        assertThat(counter(metrics, "ember_pool_calls_seconds_count{model=\"masked-sum\"}"))
+                .isGreaterThanOrEqualTo(1);
+        // Not on the public port: the scraper and the kubelet use the management interface.
+        given().get("/q/metrics").then().statusCode(404);
+    }
+
+    @Test
+    void healthIsOnTheManagementPortLivenessAloneAndReadinessWithThePoolAndRedis() {
+        PoolAndRedis.management().get("/q/health/live").then().statusCode(200);
+        String ready = PoolAndRedis.management()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        assertThat(ready).contains("\"pool\"", "\"redis\"", "\"UP\"");
+        given().get("/q/health/ready").then().statusCode(404);
     }
 
     static Response post(String body) {

@@ -39,6 +39,13 @@ public final class PoolAndRedis implements QuarkusTestResourceLifecycleManager {
         return workerUri;
     }
 
+    private static volatile int managementPort;
+
+    /** The app's management interface (health, metrics), on a port of its own. */
+    static io.restassured.specification.RequestSpecification management() {
+        return io.restassured.RestAssured.given().port(managementPort);
+    }
+
     @Override
     public void init(Map<String, String> args) {
         tenants = args.get("tenants");
@@ -62,6 +69,9 @@ public final class PoolAndRedis implements QuarkusTestResourceLifecycleManager {
             config.put("ember.redis.url", redisAbsent ? "redis://127.0.0.1:" + closedPort() : RedisFixture.url());
             config.put("ember.redis.key-prefix", RedisFixture.uniquePrefix());
             config.put("ember.limits.max-body-bytes", Long.toString(MAX_BODY_BYTES));
+            managementPort = closedPort();
+            config.put("quarkus.management.port", Integer.toString(managementPort));
+            config.put("quarkus.management.test-port", Integer.toString(managementPort));
             if (tenants != null) {
                 Path file = dir.resolve("tenants.yaml");
                 try (InputStream in = PoolAndRedis.class.getResourceAsStream("/" + tenants)) {

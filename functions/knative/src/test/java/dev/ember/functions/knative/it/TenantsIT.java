@@ -10,6 +10,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Authentication and plans, with the tenants of {@code tenants-it.yaml}; rate limits live in Redis. */
@@ -28,6 +29,25 @@ class TenantsIT {
                 .extract()
                 .path("error");
         assertThat(error).contains("Authorization: Bearer");
+    }
+
+    @Test
+    void modelsNeedsAKeyAndListsOnlyTheTenantsModels() {
+        given().get("/models").then().statusCode(401);
+        List<String> globex = given().header("X-Api-Key", GLOBEX)
+                .get("/models")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("name");
+        assertThat(globex).containsExactly("masked-sum");
+        List<String> acme = given().header("X-Api-Key", ACME)
+                .get("/models")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("name");
+        assertThat(acme).contains("masked-sum", "mlp-tiny");
     }
 
     @Test
@@ -84,7 +104,8 @@ class TenantsIT {
         assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 100L);
         assertThat(refused.jsonPath().getString("error")).contains("initech").contains("retry in");
 
-        String metrics = given().get("/q/metrics").then().extract().asString();
+        String metrics =
+                PoolAndRedis.management().get("/q/metrics").then().extract().asString();
         assertThat(InferIT.counter(metrics, "ember_ratelimit_denied_total{tenant=\"initech\"}"))
                 .isGreaterThanOrEqualTo(1);
     }
