@@ -44,7 +44,8 @@ public final class LoadMain implements Callable<Integer> {
 
     @Option(
             names = "--metrics-url",
-            description = "Where the functions' Prometheus metrics are (default: TARGET/q/metrics)")
+            description =
+                    "Where the functions' Prometheus metrics are (default: TARGET's host, management port 9000, /q/metrics)")
     URI metricsUrl;
 
     @Option(names = "--worker-metrics", description = "A worker's /metrics URL to sample too (repeatable)")

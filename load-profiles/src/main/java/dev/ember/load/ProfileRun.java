@@ -67,7 +67,10 @@ final class ProfileRun {
                 label = configuration.name();
             }
             List<URI> metricUrls = new ArrayList<>();
-            metricUrls.add(setup.metricsUrl().orElse(target.resolve("/q/metrics")));
+            // The functions serve /q/metrics on their management port (9000 unless started otherwise).
+            URI metrics =
+                    ember != null ? ember.metricsUri() : URI.create("http://" + target.getHost() + ":9000/q/metrics");
+            metricUrls.add(setup.metricsUrl().orElse(metrics));
             metricUrls.addAll(setup.workerMetrics());
             try (OpenLoopRunner runner = new OpenLoopRunner(target, profile.bounds())) {
                 if (ember != null) {

@@ -31,12 +31,14 @@ public final class EmberInstance implements AutoCloseable {
 
     private final Process process;
     private final URI uri;
+    private final URI metrics;
     private final Path models;
     private final Path log;
 
-    private EmberInstance(Process process, URI uri, Path models, Path log) {
+    private EmberInstance(Process process, URI uri, URI metrics, Path models, Path log) {
         this.process = process;
         this.uri = uri;
+        this.metrics = metrics;
         this.models = models;
         this.log = log;
     }
@@ -55,12 +57,25 @@ public final class EmberInstance implements AutoCloseable {
         try {
             Path models = copyModels(sourceModels, overrides);
             int port = freePort();
-            ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "up", "--port", Integer.toString(port))
+            // Health and metrics are on the management interface: a free port of its own too.
+            int management = freePort();
+            ProcessBuilder pb = new ProcessBuilder(
+                            launcher.toString(),
+                            "up",
+                            "--port",
+                            Integer.toString(port),
+                            "--management-port",
+                            Integer.toString(management))
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             pb.environment().putAll(environment);
             pb.environment().put("EMBER_MODELS", models.toString());
-            EmberInstance e = new EmberInstance(pb.start(), URI.create("http://127.0.0.1:" + port), models, log);
+            EmberInstance e = new EmberInstance(
+                    pb.start(),
+                    URI.create("http://127.0.0.1:" + port),
+                    URI.create("http://127.0.0.1:" + management + "/q/metrics"),
+                    models,
+                    log);
             try {
                 e.awaitReady(timeout);
                 e.awaitSpares(Integer.parseInt(environment.getOrDefault("EMBER_POOL_LOCAL_SPARES", "1")), timeout);
@@ -76,6 +91,11 @@ public final class EmberInstance implements AutoCloseable {
 
     public URI uri() {
         return uri;
+    }
+
+    /** The functions' Prometheus metrics, on the management port. */
+    public URI metricsUri() {
+        return metrics;
     }
 
     public Path log() {
