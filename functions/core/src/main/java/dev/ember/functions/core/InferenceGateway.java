@@ -115,6 +115,93 @@ public final class InferenceGateway implements AutoCloseable {
     }
 
     /**
+     * Everything {@link #answer} checks before it runs anything, without running it: the key, the
+     * tenant's right to the model, its rate limit, the model's existence and the request's
+     * validity. The async job engine admits a submission with this, so a request that would fail
+     * synchronously with a 4xx fails at submission, never as a queued job. The admission carries the
+     * request with its priority capped by the tenant's plan; {@link #answerAdmitted} runs it later.
+     */
+    public CompletableFuture<Admission> admit(GatewayRequest call) {
+        try {
+            String model = guard.requireModel(call.model());
+            Tenant tenant = admit(call.optionalApiKey(), model);
+            return rateLimiter
+                    .acquire(tenant)
+                    .thenCompose(admitted -> catalog.get(model, call.version()))
+                    .thenApply(info -> {
+                        guard.validate(call.request(), info);
+                        return new Admission(
+                                tenant.id(), model, call.version(), withCappedPriority(call.request(), tenant));
+                    });
+        } catch (InferenceException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * As {@link #admit} for the requests of one batch submission to one model: one rate-limit token
+     * for the whole batch, each request validated; the first invalid one fails the batch with a 400
+     * naming its index.
+     */
+    public CompletableFuture<List<Admission>> admitBatch(
+            String apiKey, String model, String version, List<InferenceRequest> requests) {
+        try {
+            String name = guard.requireModel(model);
+            Tenant tenant = admit(Optional.ofNullable(apiKey).filter(k -> !k.isBlank()), name);
+            return rateLimiter
+                    .acquire(tenant)
+                    .thenCompose(admitted -> catalog.get(name, version))
+                    .thenApply(info -> {
+                        List<Admission> out = new java.util.ArrayList<>(requests.size());
+                        for (int i = 0; i < requests.size(); i++) {
+                            try {
+                                guard.validate(requests.get(i), info);
+                            } catch (InferenceException e) {
+                                throw new InferenceException(
+                                        e.reason(), "request " + i + " of the batch: " + e.getMessage());
+                            }
+                            out.add(new Admission(
+                                    tenant.id(), name, version, withCappedPriority(requests.get(i), tenant)));
+                        }
+                        return out;
+                    });
+        } catch (InferenceException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The id of the tenant {@code apiKey} belongs to ({@code anonymous} with authentication off). */
+    public String tenantOf(String apiKey) {
+        return authenticator
+                .authenticate(Optional.ofNullable(apiKey).filter(k -> !k.isBlank()))
+                .id();
+    }
+
+    /**
+     * Answers a request {@link #admit} accepted earlier (a queued job): the same path as {@link
+     * #answer} (validation against the current signature, cache, coalescing, the ladder) without
+     * authenticating or rate-limiting again; the request's priority is the one granted at admission.
+     */
+    public CompletableFuture<GatewayAnswer> answerAdmitted(Admission admission) {
+        long start = System.nanoTime();
+        CompletableFuture<GatewayAnswer> answer;
+        try {
+            answer = catalog.get(guard.requireModel(admission.model()), admission.version())
+                    .thenCompose(info -> serve(Tenant.ANONYMOUS, info, admission.request()));
+        } catch (InferenceException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        return answer.whenComplete((a, e) -> {
+            long took = System.nanoTime() - start;
+            if (e != null) {
+                metrics.failed(e, took);
+            } else {
+                metrics.answered(a.outcome(), took);
+            }
+        });
+    }
+
+    /**
      * The signature and serving policy of a model (version; null for the one requests without a
      * version get), for a caller who may use it. Known metadata answers without a pool call.
      */

@@ -2,6 +2,7 @@ package dev.ember.functions.core;
 
 import static dev.ember.functions.core.FakePool.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ember.functions.core.tenancy.Authenticator;
 import dev.ember.functions.core.tenancy.Plan;
@@ -59,6 +60,31 @@ class InferenceGatewayTest {
 
     private static String cacheOutcome(InferenceResponse r) {
         return (String) r.parameters().values().get(CacheOutcome.PARAMETER);
+    }
+
+    @Test
+    void admittingChecksEverythingAndRunsNothingUntilAnsweredAdmitted() throws Exception {
+        Admission a = gateway.admit(new GatewayRequest(
+                        null, "doubler", null, request(1, 2).withParameters(Parameters.of(Protocol.PRIORITY, "async"))))
+                .get(5, TimeUnit.SECONDS);
+        assertThat(pool.calls("doubler")).isZero();
+        assertThat(a.tenantId()).isEqualTo("anonymous");
+        assertThat(a.request().parameters().string(Protocol.PRIORITY)).contains("async");
+
+        InferenceResponse r = gateway.answerAdmitted(a).get(5, TimeUnit.SECONDS).response();
+        assertThat(r.output("y").orElseThrow().toFloats()).containsExactly(2f, 4f);
+        assertThat(pool.calls("doubler")).isEqualTo(1);
+
+        InferenceRequest wrongShape = InferenceRequest.of(Tensor.ofFloats("x", new long[] {1, 3}, 1, 2, 3));
+        assertThatThrownBy(() -> gateway.admit(new GatewayRequest(null, "doubler", null, wrongShape))
+                        .get(5, TimeUnit.SECONDS))
+                .satisfies(
+                        e -> assertThat(InferenceException.find(e).orElseThrow().reason())
+                                .isEqualTo(InferenceException.Reason.BAD_INPUT));
+        assertThatThrownBy(() -> gateway.admitBatch(null, "doubler", null, List.of(request(1, 2), wrongShape))
+                        .get(5, TimeUnit.SECONDS))
+                .hasMessageContaining("request 1 of the batch");
+        assertThat(pool.calls("doubler")).isEqualTo(1);
     }
 
     @Test

@@ -44,6 +44,30 @@ public final class RedisFixture {
         return "test:" + UUID.randomUUID().toString().substring(0, 8) + ":";
     }
 
+    /** Deletes every key under {@code prefix} (SCAN + DEL, never a flush: the Redis is shared). */
+    public static void deleteKeys(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            return;
+        }
+        try (RedisLink link = RedisLink.openOrFail(url(), Duration.ofSeconds(5))) {
+            var redis = link.commands().orElseThrow();
+            io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
+            do {
+                var page = redis.scan(
+                                cursor,
+                                io.lettuce.core.ScanArgs.Builder.matches(prefix + "*")
+                                        .limit(1000))
+                        .get(5, java.util.concurrent.TimeUnit.SECONDS);
+                if (!page.getKeys().isEmpty()) {
+                    redis.del(page.getKeys().toArray(String[]::new)).get(5, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                cursor = page;
+            } while (!cursor.isFinished());
+        } catch (Exception e) {
+            throw new IllegalStateException("could not delete the test's keys under " + prefix, e);
+        }
+    }
+
     /** A redis-server of the test's own, which it may stop and start again on the same port. */
     public static final class Server {
         private final int port;

@@ -1,0 +1,38 @@
+package dev.ember.functions.core.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ember.pool.api.InferenceException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RetryPolicyTest {
+    private final RetryPolicy policy = new RetryPolicy(5, Duration.ofMillis(200), Duration.ofSeconds(10));
+
+    @Test
+    void delaysDoubleFromTheBaseUpToTheMax() {
+        assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(200));
+        assertThat(policy.backoff(2)).isEqualTo(Duration.ofMillis(400));
+        assertThat(policy.backoff(4)).isEqualTo(Duration.ofMillis(1600));
+        assertThat(policy.backoff(7)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(policy.backoff(200)).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void theLastTryDeadLettersWithTheReason() {
+        RetryPolicy.Decision d = policy.after(5, InferenceException.badInput("id 100000 is outside the table"));
+        assertThat(d).isInstanceOf(RetryPolicy.DeadLetter.class);
+        assertThat(((RetryPolicy.DeadLetter) d).reason())
+                .isEqualTo("failed 5 times; last: bad_input: id 100000 is outside the table");
+    }
+
+    @Test
+    void aFailureThatSaysWhenToComeBackIsWaitedForWithinTheMax() {
+        InferenceException busy = InferenceException.overloaded("queue full", Duration.ofSeconds(3));
+        assertThat(policy.after(1, busy)).isEqualTo(new RetryPolicy.Retry(Duration.ofSeconds(3)));
+        InferenceException veryBusy = InferenceException.overloaded("queue full", Duration.ofMinutes(3));
+        assertThat(policy.after(1, veryBusy)).isEqualTo(new RetryPolicy.Retry(Duration.ofSeconds(10)));
+        assertThat(policy.after(2, new IllegalStateException("boom")))
+                .isEqualTo(new RetryPolicy.Retry(Duration.ofMillis(400)));
+    }
+}
