@@ -34,6 +34,9 @@ public final class PrewarmPlanner {
     /** 3 × 0.7 is 2.0999999999999996 and 4.2 / that is 2.0000000000000004: ceil must still say 2. */
     private static final double CEIL_TOLERANCE = 1e-9;
 
+    /** ln 100: a Poisson stream at the expected rate is silent this long only 1% of the time. */
+    private static final double UNEXPLAINED_SILENCE = Math.log(100);
+
     private final PrewarmSettings settings;
 
     public PrewarmPlanner(PrewarmSettings settings) {
@@ -59,6 +62,30 @@ public final class PrewarmPlanner {
             return 0;
         }
         return (int) Math.min(Integer.MAX_VALUE, Math.ceil(concurrency / targetPerWorker - CEIL_TOLERANCE));
+    }
+
+    /**
+     * The rate a forecast still stands for after the model has been silent for {@code silence}. A
+     * per-minute forecast cannot see a gap inside a minute: bursts of 40 requests every 24 s average
+     * 1.7 req/s, and a floor held on that average never lets the pool reach zero between bursts.
+     * So a silence that the rate expected now makes improbable (under Poisson arrivals, {@code
+     * e^(-rate × silence) < 1%}, i.e. {@code rate × silence ≥ ln 100 ≈ 4.6}) voids the forecast for
+     * now, and only the rise it predicts ahead is kept.
+     *
+     * <p>Worked example: now 1.7 req/s expected, the busiest minute ahead 1.8: after 2.7 s without a
+     * request 1.7 × 2.7 = 4.6, so 1.8 − 1.7 = 0.1 req/s is left, which a 3 s grace calls quiet.
+     * Before a daily burst: 0.01 req/s expected at 08:59 after a silent night, 56 at 09:00: the
+     * silence voids 0.01, and 55.99 req/s still prewarm.
+     *
+     * @param aheadRps the busiest minute's expected rate over the lead time (what the floor is for)
+     * @param nowRps the current minute's expected rate
+     */
+    public static double rateAfterSilence(double aheadRps, double nowRps, Duration silence) {
+        double silentSeconds = silence.toNanos() / 1e9;
+        if (nowRps * silentSeconds < UNEXPLAINED_SILENCE) {
+            return aheadRps;
+        }
+        return Math.max(0, aheadRps - nowRps);
     }
 
     /** The floor to hold at {@code now} and per minute over the lookahead. */

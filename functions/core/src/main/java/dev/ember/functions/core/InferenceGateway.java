@@ -330,7 +330,8 @@ public final class InferenceGateway implements AutoCloseable {
 
     /**
      * The ladder, for failures that say the pool cannot answer now (not for bad input): a
-     * fallback model, then the stale entry, then 503 with when to retry.
+     * fallback model, then the stale entry, then 503 with when to retry — or, when the pool shed
+     * the request (overloaded), its own 429 with when to retry.
      */
     private CompletableFuture<GatewayAnswer> degrade(
             Throwable failure,
@@ -363,6 +364,9 @@ public final class InferenceGateway implements AutoCloseable {
         if (stale.isPresent()) {
             return CompletableFuture.completedFuture(
                     respond(original, stale.get().response(), CacheOutcome.STALE));
+        }
+        if (f.reason() == Reason.OVERLOADED) { // shed by priority: the client hears 429 and when to come back
+            return CompletableFuture.failedFuture(f);
         }
         Duration retryAfter = f.retryAfter().orElse(Duration.ofSeconds(1));
         return CompletableFuture.failedFuture(new InferenceException(

@@ -166,13 +166,24 @@ class InferenceGatewayTest {
 
     @Test
     void withNothingCachedTheAnswerIs503WithRetryAfterNotAHang() throws Exception {
-        pool.failWith("doubler", () -> InferenceException.overloaded("queue full", Duration.ofSeconds(4)));
+        pool.failWith(
+                "doubler",
+                () -> new InferenceException(Reason.UNAVAILABLE, "pool restarting", Duration.ofSeconds(4), null));
         CompletableFuture<InferenceResponse> f =
                 gateway.infer(new GatewayRequest(null, "doubler", null, request(5, 5)));
         InferenceException e = failureOf(f);
         assertThat(e.reason()).isEqualTo(Reason.UNAVAILABLE);
         assertThat(e.retryAfter()).contains(Duration.ofSeconds(4));
-        assertThat(e.getMessage()).contains("no earlier answer is cached").contains("queue full");
+        assertThat(e.getMessage()).contains("no earlier answer is cached").contains("pool restarting");
+    }
+
+    @Test
+    void aRequestThePoolShedsStaysA429WithThePoolsRetryAfter() throws Exception {
+        pool.failWith("doubler", () -> InferenceException.overloaded("queue full", Duration.ofSeconds(4)));
+        InferenceException e = failureOf(gateway.infer(new GatewayRequest(null, "doubler", null, request(5, 6))));
+        assertThat(e.reason()).isEqualTo(Reason.OVERLOADED);
+        assertThat(e.retryAfter()).contains(Duration.ofSeconds(4));
+        assertThat(e.getMessage()).contains("queue full");
     }
 
     @Test

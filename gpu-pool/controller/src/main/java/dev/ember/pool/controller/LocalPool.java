@@ -263,6 +263,7 @@ public final class LocalPool implements PoolClient {
                 clock,
                 this.config.bufferTimeout(),
                 this.config.maxBuffered(),
+                config,
                 metrics.forModel(model));
     }
 

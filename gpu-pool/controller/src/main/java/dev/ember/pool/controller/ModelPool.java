@@ -5,6 +5,10 @@ import dev.ember.pool.api.InferenceException.Reason;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.ModelMetadata;
+import dev.ember.pool.api.PriorityClass;
+import dev.ember.pool.api.Protocol;
+import dev.ember.pool.api.config.ModelConfig;
+import dev.ember.pool.api.http.HttpPoolClient;
 import dev.ember.pool.controller.scaling.ConcurrencySample;
 import dev.ember.pool.controller.scaling.LoadForecast;
 import dev.ember.pool.controller.scaling.MetricsSnapshot;
@@ -18,7 +22,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,9 +40,17 @@ import java.util.function.LongSupplier;
  *
  * <ul>
  *   <li>A request goes to the ready worker holding the fewest requests.
- *   <li>With no ready worker it waits in a bounded buffer (Knative's activator), which asks for a
- *       worker at once; it fails with 503 and Retry-After if none is ready within the buffer
- *       timeout, or with 429 if the buffer is full. Nothing waits forever.
+ *   <li>A worker holds at most {@code slots} requests (enough to keep every runner on a full batch
+ *       with the next one queued): beyond, requests wait in the controller's {@link WaitingRoom},
+ *       by priority, rather than in a connection pool's first-come queue where a vip request
+ *       would wait behind every realtime one. The worker's own queues then stay short.
+ *   <li>With no ready worker a request waits in the same room (Knative's activator), which asks
+ *       for a worker at once; it fails with 503 and Retry-After if none is ready within the
+ *       buffer timeout.
+ *   <li>A request the room cannot take (its class is at its cap, or more is ahead of it than its
+ *       deadline leaves time for), or whose deadline passes while it waits for a busy pool, is
+ *       shed: 429 with a Retry-After from the rate the workers answer at. Nothing waits forever,
+ *       and a request forwarded after waiting carries what is left of its deadline.
  *   <li>A worker that dies, or answers "unavailable" (it is shutting down), did not answer: the
  *       request is sent again to another worker (or buffered), up to twice.
  *   <li>A worker that exits unasked is dropped, counted, and replaced by the next decision.
@@ -48,12 +63,35 @@ final class ModelPool implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ModelPool.class.getName());
     private static final int MAX_ATTEMPTS = 3;
 
-    private record Waiting(
-            String version,
-            InferenceRequest request,
-            CompletableFuture<InferenceResponse> result,
-            int attempt,
-            ScheduledFuture<?> timeout) {}
+    /** A request on its way: what it asks, whom to answer, which attempt, by when. */
+    private static final class Call {
+        final String version;
+        final InferenceRequest request;
+        final CompletableFuture<InferenceResponse> result;
+        final PriorityClass priority;
+        final long deadlineNanos;
+        final int attempt;
+        volatile ScheduledFuture<?> timeout;
+
+        Call(
+                String version,
+                InferenceRequest request,
+                CompletableFuture<InferenceResponse> result,
+                PriorityClass priority,
+                long deadlineNanos,
+                int attempt) {
+            this.version = version;
+            this.request = request;
+            this.result = result;
+            this.priority = priority;
+            this.deadlineNanos = deadlineNanos;
+            this.attempt = attempt;
+        }
+
+        Call retry() {
+            return new Call(version, request, result, priority, deadlineNanos, attempt + 1);
+        }
+    }
 
     private final String model;
     private final ScalingPolicy policy;
@@ -63,12 +101,18 @@ final class ModelPool implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Clock clock;
     private final Duration bufferTimeout;
-    private final int maxBuffered;
+    private final ModelConfig config;
+    private final int slots;
     private final PoolMetrics.ModelMeters meters;
     private final ConcurrencyMeter meter = new ConcurrencyMeter(System::nanoTime);
     private final CopyOnWriteArrayList<WorkerHandle> workers = new CopyOnWriteArrayList<>();
     private final AtomicInteger launching = new AtomicInteger();
-    private final Deque<Waiting> buffer = new ArrayDeque<>();
+    private final WaitingRoom<Call> room;
+    private final AtomicLong answered = new AtomicLong();
+    private volatile boolean waitedThisSecond;
+    /** Answers per second while requests waited (the pool's measured capacity); 0 until measured. */
+    private volatile double answersPerSecond;
+
     private final Deque<ConcurrencySample> samples = new ArrayDeque<>();
     private final List<CompletableFuture<WorkerHandle>> readyWaiters = new ArrayList<>();
     private final AtomicLong arrivals = new AtomicLong();
@@ -87,6 +131,7 @@ final class ModelPool implements AutoCloseable {
             Clock clock,
             Duration bufferTimeout,
             int maxBuffered,
+            ModelConfig config,
             PoolMetrics.ModelMeters meters) {
         this.model = model;
         this.policy = policy;
@@ -96,7 +141,11 @@ final class ModelPool implements AutoCloseable {
         this.timer = timer;
         this.clock = clock;
         this.bufferTimeout = bufferTimeout;
-        this.maxBuffered = maxBuffered;
+        this.config = config;
+        this.slots = slotsPerWorker(config);
+        Map<PriorityClass, Integer> caps = new EnumMap<>(PriorityClass.class);
+        config.priorities().forEach((c, p) -> caps.put(c, p.queueCap()));
+        this.room = new WaitingRoom<>(caps, maxBuffered);
         this.meters = meters;
         meters.bind(this::readyCount, () -> count(WorkerHandle.State.DRAINING), launching::get, this::buffered);
     }
@@ -110,7 +159,20 @@ final class ModelPool implements AutoCloseable {
         meter.enter();
         long start = System.nanoTime();
         CompletableFuture<InferenceResponse> result = new CompletableFuture<>();
-        dispatch(version, request, result, 1);
+        try {
+            PriorityClass priority = request.parameters()
+                    .string(Protocol.PRIORITY)
+                    .map(PriorityClass::fromWire)
+                    .orElse(config.defaultPriority());
+            Duration timeout = request.parameters()
+                    .integer(Protocol.TIMEOUT_MS)
+                    .filter(ms -> ms > 0)
+                    .map(Duration::ofMillis)
+                    .orElse(config.priority(priority).timeout());
+            dispatch(new Call(version, request, result, priority, start + timeout.toNanos(), 1));
+        } catch (InferenceException e) { // an unknown priority: the worker would say the same
+            result.completeExceptionally(e);
+        }
         return result.whenComplete((r, e) -> {
             meter.exit();
             meanLatencyNanos = meanLatencyNanos * 0.9 + (System.nanoTime() - start) * 0.1;
@@ -140,8 +202,20 @@ final class ModelPool implements AutoCloseable {
         return count(WorkerHandle.State.READY);
     }
 
+    /** Requests (and metadata lookups) waiting for a worker. */
     synchronized int buffered() {
-        return buffer.size();
+        return room.size() + readyWaiters.size();
+    }
+
+    /**
+     * Requests one worker may hold: every runner on a full batch and as many again queued behind
+     * them, so a runner never waits for the network — and no more, so that what waits beyond does
+     * so here, by priority (at most the client's connections: one request per connection).
+     */
+    static int slotsPerWorker(ModelConfig config) {
+        return Math.min(
+                HttpPoolClient.Options.DEFAULTS.maxConnections(),
+                2 * config.instances() * Math.max(1, config.maxBatchSize()));
     }
 
     List<WorkerHandle> readyWorkers() {
@@ -159,14 +233,23 @@ final class ModelPool implements AutoCloseable {
         }
         meters.workerSeconds(
                 workers.stream().filter(w -> w.state != WorkerHandle.State.GONE).count() + launching.get());
+        long n = answered.getAndSet(0);
+        boolean busy = waitedThisSecond;
+        waitedThisSecond = buffered() > 0 && readyCount() > 0;
+        if (busy && n > 0) { // only a busy second measures capacity: an idle one measures demand
+            double rate = answersPerSecond;
+            answersPerSecond = rate == 0 ? n : 0.5 * rate + 0.5 * n;
+        }
     }
 
     /** Decides the worker count now and moves toward it. */
     ScaleDecision tick(Instant now) {
         java.util.OptionalDouble forecast;
+        java.util.OptionalDouble forecastNow;
         synchronized (history) { // the tick timer and decideNow may both tick
             history.observe(now, arrivals.getAndSet(0));
             forecast = history.forecast(now);
+            forecastNow = history.forecastBetween(now, now, now);
         }
         List<ConcurrencySample> window;
         synchronized (samples) {
@@ -176,7 +259,10 @@ final class ModelPool implements AutoCloseable {
         MetricsSnapshot snapshot = MetricsSnapshot.of(window, ready).withBufferedAtZero(ready == 0 ? buffered() : 0);
         if (forecast.isPresent()) {
             snapshot = snapshot.withForecast(
-                    new LoadForecast(forecast.getAsDouble(), Duration.ofNanos((long) meanLatencyNanos)));
+                    new LoadForecast(
+                            forecast.getAsDouble(),
+                            Duration.ofNanos((long) meanLatencyNanos),
+                            forecastNow.orElse(forecast.getAsDouble())));
         }
         ScaleDecision decision = policy.decide(snapshot, now);
         meters.decided(decision);
@@ -206,7 +292,8 @@ final class ModelPool implements AutoCloseable {
             for (int i = ready + coming; i < decision.desiredWorkers(); i++) {
                 launch();
             }
-        } else if (decision.desiredWorkers() < ready && coming == 0) {
+        } else if (decision.desiredWorkers() < ready && coming == 0 && buffered() == 0) {
+            // never while requests wait: a worker started for them serves them before it can go
             workers.stream()
                     .filter(WorkerHandle::ready)
                     .sorted(Comparator.comparingInt(w -> w.outstanding.get()))
@@ -267,28 +354,144 @@ final class ModelPool implements AutoCloseable {
         });
     }
 
-    private void dispatch(
-            String version, InferenceRequest request, CompletableFuture<InferenceResponse> result, int attempt) {
-        WorkerHandle w = pick();
-        if (w == null) {
-            buffer(version, request, result, attempt);
-            return;
+    /**
+     * Sends {@code call} to the ready worker holding the fewest requests if one has a free slot and
+     * nothing waits ahead of it; otherwise it waits in the room (or is shed).
+     */
+    private void dispatch(Call call) {
+        WorkerHandle w;
+        synchronized (this) {
+            w = room.size() == 0 ? pickFree() : null;
+            if (w != null) {
+                w.outstanding.incrementAndGet();
+            }
         }
-        w.outstanding.incrementAndGet();
-        w.client.infer(model, version, request).whenComplete((r, e) -> {
+        if (w != null) {
+            send(w, call, false);
+        } else {
+            enter(call);
+        }
+    }
+
+    private void send(WorkerHandle w, Call call, boolean waited) {
+        InferenceRequest request = call.request;
+        if (waited) { // the worker counts a deadline from arrival: give it what is left of ours
+            long leftMs = Math.max(1, (call.deadlineNanos - System.nanoTime()) / 1_000_000);
+            request = request.withParameters(request.parameters().with(Protocol.TIMEOUT_MS, leftMs));
+        }
+        w.client.infer(model, call.version, request).whenComplete((r, e) -> {
             w.outstanding.decrementAndGet();
+            answered.incrementAndGet();
             if (e == null) {
-                result.complete(r);
-            } else if (didNotAnswer(e) && attempt < MAX_ATTEMPTS && !closed) {
+                call.result.complete(r);
+            } else if (didNotAnswer(e) && call.attempt < MAX_ATTEMPTS && !closed) {
                 if (unreachable(e)) {
                     lost(w);
                 }
                 meters.retried();
-                dispatch(version, request, result, attempt + 1);
+                dispatch(call.retry());
             } else {
-                result.completeExceptionally(e);
+                call.result.completeExceptionally(e);
             }
+            admitWaiting();
         });
+    }
+
+    /** Into the room, or shed; at zero workers, the activator's poke. */
+    private void enter(Call call) {
+        long now = System.nanoTime();
+        boolean cold = readyCount() == 0;
+        Optional<WaitingRoom.Refusal> refused;
+        WaitingRoom.Entry<Call> entry = new WaitingRoom.Entry<>(call.priority, now, call.deadlineNanos, call);
+        synchronized (this) {
+            refused = room.offer(entry, now, cold ? 0 : answersPerSecond, inService());
+            if (refused.isEmpty() && !cold) {
+                waitedThisSecond = true;
+            }
+        }
+        if (refused.isPresent()) {
+            meters.shed(call.priority);
+            call.result.completeExceptionally(InferenceException.overloaded(
+                    "model '" + model + "' is busy: " + refused.get().reason() + "; retry in "
+                            + refused.get().retryAfter().toSeconds() + " s",
+                    refused.get().retryAfter()));
+            return;
+        }
+        long expiresIn = Math.min(call.deadlineNanos - now, cold ? bufferTimeout.toNanos() : Long.MAX_VALUE);
+        call.timeout = timer.schedule(() -> expire(entry), Math.max(0, expiresIn), TimeUnit.NANOSECONDS);
+        if (cold) {
+            if (call.attempt == 1) { // a retry already counted (or found a worker) the first time
+                meters.waitedForColdStart();
+            }
+            timer.execute(() -> tick(clock.instant())); // the activator's poke: scale from zero now
+        }
+        admitWaiting(); // a slot may have freed while it entered
+    }
+
+    /** Its time in the room is up: 503 if no worker came up for it, 429 if the busy pool had no room. */
+    private void expire(WaitingRoom.Entry<Call> entry) {
+        Call call = entry.item();
+        long now = System.nanoTime();
+        boolean ready = readyCount() > 0;
+        if (ready && now < call.deadlineNanos) { // the buffer timeout ran out, but a worker is up now
+            call.timeout = timer.schedule(() -> expire(entry), call.deadlineNanos - now, TimeUnit.NANOSECONDS);
+            return;
+        }
+        boolean removed;
+        int ahead;
+        synchronized (this) {
+            removed = room.remove(entry);
+            ahead = room.ahead(call.priority) + inService();
+        }
+        if (!removed) {
+            return;
+        }
+        long waitedMs = (now - entry.arrivedNanos()) / 1_000_000;
+        if (!ready) {
+            call.result.completeExceptionally(new InferenceException(
+                    Reason.UNAVAILABLE,
+                    "no worker of model '" + model + "' became ready within " + waitedMs + " ms",
+                    Duration.ofSeconds(1),
+                    null));
+            return;
+        }
+        meters.shed(call.priority);
+        Duration retryAfter = WaitingRoom.retryAfter(ahead, answersPerSecond);
+        call.result.completeExceptionally(InferenceException.overloaded(
+                "model '" + model + "' is busy: the request waited " + waitedMs
+                        + " ms for a free worker, its whole deadline; retry in " + retryAfter.toSeconds() + " s",
+                retryAfter));
+    }
+
+    /** Moves waiting requests to free worker slots, highest class first. */
+    private void admitWaiting() {
+        while (true) {
+            WorkerHandle w;
+            WaitingRoom.Entry<Call> next;
+            synchronized (this) {
+                if (room.size() == 0 || (w = pickFree()) == null) {
+                    return;
+                }
+                next = room.poll().orElseThrow();
+                w.outstanding.incrementAndGet();
+            }
+            Call call = next.item();
+            ScheduledFuture<?> timeout = call.timeout;
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            send(w, call, true);
+        }
+    }
+
+    private int inService() {
+        int n = 0;
+        for (WorkerHandle w : workers) {
+            if (w.ready()) {
+                n += w.outstanding.get();
+            }
+        }
+        return n;
     }
 
     /** An unreachable worker, or one refusing because it is stopping, did not run the request. */
@@ -305,54 +508,13 @@ final class ModelPool implements AutoCloseable {
                 .orElse(false);
     }
 
-    private void buffer(
-            String version, InferenceRequest request, CompletableFuture<InferenceResponse> result, int attempt) {
-        synchronized (this) {
-            if (buffer.size() >= maxBuffered) {
-                result.completeExceptionally(InferenceException.overloaded(
-                        maxBuffered + " requests are already waiting for a worker of model '" + model + "' to start",
-                        Duration.ofSeconds(1)));
-                return;
-            }
-            Waiting[] self = new Waiting[1];
-            ScheduledFuture<?> timeout = timer.schedule(
-                    () -> {
-                        boolean removed;
-                        synchronized (this) {
-                            removed = buffer.remove(self[0]);
-                        }
-                        if (removed) {
-                            result.completeExceptionally(new InferenceException(
-                                    Reason.UNAVAILABLE,
-                                    "no worker of model '" + model + "' became ready within "
-                                            + bufferTimeout.toSeconds() + " s",
-                                    Duration.ofSeconds(1),
-                                    null));
-                        }
-                    },
-                    bufferTimeout.toMillis(),
-                    TimeUnit.MILLISECONDS);
-            self[0] = new Waiting(version, request, result, attempt, timeout);
-            buffer.addLast(self[0]);
-        }
-        if (attempt == 1) { // a retry already counted (or found a worker) the first time
-            meters.waitedForColdStart();
-        }
-        timer.execute(() -> tick(clock.instant())); // the activator's poke: scale from zero now
-    }
-
+    /** A worker became ready: waiting requests go to it, metadata lookups too. */
     private void flushBuffer() {
-        List<Waiting> waiting;
+        admitWaiting();
         List<CompletableFuture<WorkerHandle>> waiters;
         synchronized (this) {
-            waiting = new ArrayList<>(buffer);
-            buffer.clear();
             waiters = new ArrayList<>(readyWaiters);
             readyWaiters.clear();
-        }
-        for (Waiting w : waiting) {
-            w.timeout().cancel(false);
-            dispatch(w.version(), w.request(), w.result(), w.attempt());
         }
         WorkerHandle any = pick();
         waiters.forEach(f -> {
@@ -362,23 +524,48 @@ final class ModelPool implements AutoCloseable {
         });
     }
 
+    /**
+     * A worker for a metadata lookup at zero. It waits like a request (counted in the concurrency
+     * and the buffer, so the policy sees it and keeps the worker it starts for it) and pokes the
+     * policy rather than launching past it.
+     */
     private CompletableFuture<WorkerHandle> awaitWorker() {
         CompletableFuture<WorkerHandle> f = new CompletableFuture<>();
+        meter.enter();
+        f.whenComplete((w, e) -> meter.exit());
         synchronized (this) {
             readyWaiters.add(f);
         }
         timer.schedule(
-                () -> f.completeExceptionally(new InferenceException(
-                        Reason.UNAVAILABLE,
-                        "no worker of model '" + model + "' became ready within " + bufferTimeout.toSeconds() + " s",
-                        Duration.ofSeconds(1),
-                        null)),
+                () -> {
+                    synchronized (this) {
+                        readyWaiters.remove(f);
+                    }
+                    f.completeExceptionally(new InferenceException(
+                            Reason.UNAVAILABLE,
+                            "no worker of model '" + model + "' became ready within " + bufferTimeout.toSeconds()
+                                    + " s",
+                            Duration.ofSeconds(1),
+                            null));
+                },
                 bufferTimeout.toMillis(),
                 TimeUnit.MILLISECONDS);
-        if (readyCount() + launching.get() == 0) {
-            launch();
+        WorkerHandle now = pick(); // one may have become ready meanwhile
+        if (now != null) {
+            synchronized (this) {
+                readyWaiters.remove(f);
+            }
+            f.complete(now);
+        } else {
+            timer.execute(() -> tick(clock.instant()));
         }
         return f;
+    }
+
+    /** The ready worker holding the fewest requests, if it has a free slot. */
+    private WorkerHandle pickFree() {
+        WorkerHandle w = pick();
+        return w != null && w.outstanding.get() < slots ? w : null;
     }
 
     private WorkerHandle pick() {
@@ -412,13 +599,12 @@ final class ModelPool implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        List<Waiting> waiting;
+        List<WaitingRoom.Entry<Call>> waiting;
         synchronized (this) {
-            waiting = new ArrayList<>(buffer);
-            buffer.clear();
+            waiting = room.clear();
         }
-        waiting.forEach(
-                w -> w.result().completeExceptionally(InferenceException.unavailable("the pool is shutting down")));
+        waiting.forEach(w ->
+                w.item().result.completeExceptionally(InferenceException.unavailable("the pool is shutting down")));
         List<CompletableFuture<?>> stops = new ArrayList<>();
         for (WorkerHandle w : workers) {
             w.state = WorkerHandle.State.GONE;

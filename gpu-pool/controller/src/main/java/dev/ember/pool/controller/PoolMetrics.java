@@ -15,7 +15,10 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@code ember_workers{model,state=ready|draining|launching}}
  *   <li>{@code ember_worker_seconds_total{model}} — live workers × seconds: what the pool costs
- *   <li>{@code ember_pool_buffered{model}} — requests waiting for a worker (at zero)
+ *   <li>{@code ember_pool_buffered{model}} — requests waiting for a worker: at zero, or while every
+ *       ready worker holds all it should
+ *   <li>{@code ember_pool_shed_total{model,priority}} — requests refused (429 with Retry-After) or
+ *       whose deadline passed while they waited for a worker
  *   <li>{@code ember_pool_cold_waits_total{model}} — requests that had to wait for a worker to start
  *   <li>{@code ember_scale_decisions_total{model,reason}}, {@code ember_worker_crashes_total{model}},
  *       {@code ember_pool_retries_total{model}}
@@ -44,6 +47,7 @@ final class PoolMetrics {
         private final Counter retries;
         private final Counter coldWaits;
         private final Map<ScaleDecision.Reason, Counter> decisions = new ConcurrentHashMap<>();
+        private final Map<dev.ember.pool.api.PriorityClass, Counter> shed = new ConcurrentHashMap<>();
 
         private ModelMeters(String model) {
             this.model = model;
@@ -74,7 +78,7 @@ final class PoolMetrics {
             gauge("draining", draining);
             gauge("launching", launching);
             Gauge.builder("ember.pool.buffered", buffered)
-                    .description("Requests waiting for a worker to become ready")
+                    .description("Requests waiting for a worker: none is ready, or every ready one is full")
                     .tag("model", model)
                     .register(registry);
         }
@@ -97,6 +101,16 @@ final class PoolMetrics {
 
         void retried() {
             retries.increment();
+        }
+
+        void shed(dev.ember.pool.api.PriorityClass priority) {
+            shed.computeIfAbsent(
+                            priority,
+                            p -> Counter.builder("ember.pool.shed")
+                                    .description("Requests refused, or out of time, while waiting for a worker")
+                                    .tags("model", model, "priority", p.wireName())
+                                    .register(registry))
+                    .increment();
         }
 
         void waitedForColdStart() {

@@ -46,6 +46,28 @@ public record MetricsSnapshot(
         return new MetricsSnapshot(concurrency, readyWorkers, bufferedAtZero, Optional.of(value));
     }
 
+    /**
+     * How long the model has held no request at {@code now}: since the last sample above 0, or
+     * since the first sample when none was; zero with no samples.
+     */
+    Duration silentFor(Instant now) {
+        Instant lastBusy = null;
+        Instant first = null;
+        for (ConcurrencySample s : concurrency) {
+            if (s.at().isAfter(now)) {
+                continue;
+            }
+            if (first == null || s.at().isBefore(first)) {
+                first = s.at();
+            }
+            if (s.concurrency() > 0 && (lastBusy == null || s.at().isAfter(lastBusy))) {
+                lastBusy = s.at();
+            }
+        }
+        Instant since = lastBusy != null ? lastBusy : first;
+        return since == null ? Duration.ZERO : Duration.between(since, now);
+    }
+
     /** True if some sample falls in the {@code window} ending at {@code now}. */
     boolean hasDataWithin(Instant now, Duration window) {
         return concurrency.stream().anyMatch(s -> within(s, now, window));

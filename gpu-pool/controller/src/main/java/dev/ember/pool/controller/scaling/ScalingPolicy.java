@@ -103,7 +103,7 @@ public final class ScalingPolicy {
         ScalingState before = state;
         int ready = snapshot.readyWorkers();
         boolean initialScaleReached = before.initialScaleReached() || ready >= config.initialScale();
-        Want floor = floor(snapshot, initialScaleReached);
+        Want floor = floor(snapshot, now, initialScaleReached);
 
         if (!snapshot.hasDataWithin(now, config.stableWindow())) {
             if (floor.workers() <= ready) {
@@ -181,9 +181,10 @@ public final class ScalingPolicy {
 
     /**
      * The largest of what needs no metrics: the warm floor, the initial scale until reached once, one
-     * worker for requests buffered at zero, the forecast. A later floor wins only by asking for more.
+     * worker for requests buffered at zero, the forecast (less what a silence since has voided). A
+     * later floor wins only by asking for more.
      */
-    private Want floor(MetricsSnapshot snapshot, boolean initialScaleReached) {
+    private Want floor(MetricsSnapshot snapshot, Instant now, boolean initialScaleReached) {
         Want floor = new Want(config.minWarm(), WARM_FLOOR);
         if (!initialScaleReached) {
             floor = floor.raisedTo(config.initialScale(), INITIAL_SCALE);
@@ -193,9 +194,10 @@ public final class ScalingPolicy {
         }
         if (snapshot.forecast().isPresent()) {
             LoadForecast f = snapshot.forecast().get();
+            double rps = PrewarmPlanner.rateAfterSilence(
+                    f.requestsPerSecond(), f.nowRequestsPerSecond(), snapshot.silentFor(now));
             floor = floor.raisedTo(
-                    PrewarmPlanner.workersFor(
-                            f.requestsPerSecond(), f.meanLatency(), config.target(), config.scaleToZeroGracePeriod()),
+                    PrewarmPlanner.workersFor(rps, f.meanLatency(), config.target(), config.scaleToZeroGracePeriod()),
                     FORECAST);
         }
         return floor;

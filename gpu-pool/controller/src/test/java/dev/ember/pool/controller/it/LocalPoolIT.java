@@ -84,6 +84,86 @@ class LocalPoolIT {
     }
 
     @Test
+    void withNoScaleToZeroGraceTheWorkerStartedForALookupServesTheRequestsThatFollow() throws Exception {
+        ModelFixtures.repo(repo)
+                .add(
+                        "mlp",
+                        "mlp-tiny",
+                        1,
+                        "scaling: {initial_scale: 0, min_warm: 0, scale_to_zero_grace_seconds: 0}\n");
+        start(LocalPool.VersionHook.NONE);
+
+        // what a gateway does on its first request: the model's signature, then the call
+        pool.metadata("mlp", null).get(20, TimeUnit.SECONDS);
+        long start = System.nanoTime();
+        for (int i = 0; i < 5; i++) {
+            assertThat(pool.infer("mlp", null, request(i))
+                            .get(20, TimeUnit.SECONDS)
+                            .output("probabilities"))
+                    .isPresent();
+            Thread.sleep(600); // a tick (500 ms) between requests: none may drain the worker under them
+        }
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(15_000);
+    }
+
+    @Test
+    void underOverloadVipIsAnsweredFirstAndWhatCannotWaitIs429WithRetryAfter() throws Exception {
+        ModelFixtures.repo(repo).add("det", "ppocr-det", 1, """
+                        max_batch_size: 0
+                        instances: 1
+                        intra_op_threads: 1
+                        warmup: {shapes: {x: [-1, 3, 320, 320]}}
+                        priorities: {realtime: {queue_cap: 8}}
+                        scaling: {initial_scale: 1, max_workers: 1}
+                        """);
+        start(LocalPool.VersionHook.NONE);
+        awaitTrue(() -> pool.readyWorkers("det") == 1, Duration.ofSeconds(60), "the initial worker");
+        InferenceRequest image =
+                InferenceRequest.of(Tensor.ofFloats("x", new long[] {1, 3, 320, 320}, new float[3 * 320 * 320]));
+
+        List<CompletableFuture<InferenceResponse>> realtime = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            realtime.add(pool.infer("det", null, image));
+        }
+        List<CompletableFuture<InferenceResponse>> vip = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            vip.add(pool.infer(
+                    "det", null, image.withParameters(image.parameters().with("priority", "vip"))));
+        }
+        List<Long> vipDone = new ArrayList<>();
+        for (CompletableFuture<InferenceResponse> f : vip) {
+            f.get(60, TimeUnit.SECONDS); // every vip request is answered
+            vipDone.add(System.nanoTime());
+        }
+        int answered = 0;
+        int shed = 0;
+        long lastRealtime = 0;
+        for (CompletableFuture<InferenceResponse> f : realtime) {
+            try {
+                f.get(60, TimeUnit.SECONDS);
+                answered++;
+                lastRealtime = Math.max(lastRealtime, System.nanoTime());
+            } catch (java.util.concurrent.ExecutionException e) {
+                InferenceException ie = InferenceException.find(e).orElseThrow();
+                assertThat(ie.reason()).isEqualTo(InferenceException.Reason.OVERLOADED);
+                assertThat(ie.retryAfter())
+                        .hasValueSatisfying(d -> assertThat(d).isPositive());
+                assertThat(ie.getMessage()).contains("is busy");
+                shed++;
+            }
+        }
+        // 2 requests on the worker, 8 waiting: the other 30 were refused at once, not queued
+        assertThat(shed).isGreaterThanOrEqualTo(25);
+        assertThat(answered + shed).isEqualTo(40);
+        assertThat(Collections.max(vipDone)).isLessThan(lastRealtime); // the vips overtook the queue
+        assertThat(registry.get("ember.pool.shed")
+                        .tag("priority", "realtime")
+                        .counter()
+                        .count())
+                .isEqualTo(shed);
+    }
+
+    @Test
     void sustainedConcurrentLoadScalesOut() throws Exception {
         ModelFixtures.repo(repo).add("mlp", "mlp-tiny", 1, """
                         max_queue_delay_ms: 20

@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Nested;
@@ -306,6 +307,38 @@ class ScalingPolicyTest {
                     .isEqualTo(decision(1, SCALE_TO_ZERO_GRACE, 0, 0));
             assertThat(policy.decide(idle(t.plusSeconds(36), 1).withForecast(quiet), t.plusSeconds(36)))
                     .isEqualTo(decision(0, SCALE_TO_ZERO, 0, 0));
+        }
+
+        @Test
+        void aForecastAveragedOverBurstsDoesNotHoldAWorkerThroughTheGapBetweenThem() {
+            // idle-gaps, compressed: bursts of 40 requests every 24 s average 1.7 req/s per minute,
+            // which alone would hold one worker forever (1.7 × 3 s grace ≥ 1).
+            ScalingPolicy policy = new ScalingPolicy(
+                    TEN.toBuilder()
+                            .stableWindow(Duration.ofSeconds(6))
+                            .scaleToZeroGracePeriod(Duration.ofSeconds(3))
+                            .build(),
+                    T0);
+            LoadForecast average = new LoadForecast(1.8, Duration.ofMillis(50), 1.7);
+            Instant burstEnd = T0.plusSeconds(100);
+            List<ConcurrencySample> window = new ArrayList<>(samples(burstEnd.minusSeconds(3), 0.5, 0.5, 0.5, 0.5));
+            assertThat(policy.decide(MetricsSnapshot.of(window, 1).withForecast(average), burstEnd)
+                            .desiredWorkers())
+                    .isEqualTo(1);
+            int last = -1;
+            for (int s = 1; s <= 12; s++) { // the gap: one idle sample a second
+                Instant now = burstEnd.plusSeconds(s);
+                window.add(new ConcurrencySample(now, 0));
+                last = policy.decide(MetricsSnapshot.of(window, last == 0 ? 0 : 1).withForecast(average), now)
+                        .desiredWorkers();
+            }
+            assertThat(last).isZero();
+            // the same silence before a forecast rise (a daily burst) still prewarms: 56 × 0.05 / 7 → 1
+            LoadForecast rise = new LoadForecast(56, Duration.ofMillis(50), 0.01);
+            Instant now = burstEnd.plusSeconds(13);
+            window.add(new ConcurrencySample(now, 0));
+            assertThat(policy.decide(MetricsSnapshot.of(window, 0).withForecast(rise), now))
+                    .isEqualTo(decision(1, FORECAST, 0, 0));
         }
 
         @Test
