@@ -72,8 +72,8 @@ public final class PrewarmPlanner {
      * e^(-rate × silence) < 1%}, i.e. {@code rate × silence ≥ ln 100 ≈ 4.6}) voids the forecast for
      * now, and only the rise it predicts ahead is kept.
      *
-     * <p>Worked example: now 1.7 req/s expected, the busiest minute ahead 1.8: after 2.7 s without a
-     * request 1.7 × 2.7 = 4.6, so 1.8 − 1.7 = 0.1 req/s is left, which a 3 s grace calls quiet.
+     * <p>Worked example: now 1.7 req/s expected, the busiest minute ahead 1.8: after 2.8 s without a
+     * request 1.7 × 2.8 = 4.8, so 1.8 − 1.7 = 0.1 req/s is left, which a 3 s grace calls quiet.
      * Before a daily burst: 0.01 req/s expected at 08:59 after a silent night, 56 at 09:00: the
      * silence voids 0.01, and 55.99 req/s still prewarm.
      *

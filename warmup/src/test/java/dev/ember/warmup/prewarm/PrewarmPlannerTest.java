@@ -38,11 +38,13 @@ class PrewarmPlannerTest {
 
     @Test
     void aSilenceTheExpectedRateCannotExplainVoidsTheForecastForNowButNotARiseAhead() {
-        // bursts averaging 1.7 req/s: 2 s of silence is likely (e^-3.4 = 3%), 2.7 s is not (1%)
-        assertThat(PrewarmPlanner.rateAfterSilence(1.8, 1.7, Duration.ofSeconds(2))).isEqualTo(1.8);
-        assertThat(PrewarmPlanner.rateAfterSilence(1.8, 1.7, Duration.ofMillis(2700)))
+        // bursts averaging 1.7 req/s: 2 s of silence is likely (e^-3.4 = 3%), 2.8 s is not (e^-4.8 < 1%)
+        assertThat(PrewarmPlanner.rateAfterSilence(1.8, 1.7, Duration.ofSeconds(2)))
+                .isEqualTo(1.8);
+        assertThat(PrewarmPlanner.rateAfterSilence(1.8, 1.7, Duration.ofMillis(2800)))
                 .isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(PrewarmPlanner.workersFor(0.1, LATENCY, 5.6, Duration.ofSeconds(3))).isZero();
+        assertThat(PrewarmPlanner.workersFor(0.1, LATENCY, 5.6, Duration.ofSeconds(3)))
+                .isZero();
         // a silent night before a daily burst: the night's 0.01 req/s is voided, the burst is not
         assertThat(PrewarmPlanner.rateAfterSilence(56, 0.01, Duration.ofHours(8)))
                 .isCloseTo(55.99, org.assertj.core.data.Offset.offset(1e-9));

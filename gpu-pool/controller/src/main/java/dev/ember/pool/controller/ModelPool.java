@@ -258,11 +258,10 @@ final class ModelPool implements AutoCloseable {
         int ready = readyCount();
         MetricsSnapshot snapshot = MetricsSnapshot.of(window, ready).withBufferedAtZero(ready == 0 ? buffered() : 0);
         if (forecast.isPresent()) {
-            snapshot = snapshot.withForecast(
-                    new LoadForecast(
-                            forecast.getAsDouble(),
-                            Duration.ofNanos((long) meanLatencyNanos),
-                            forecastNow.orElse(forecast.getAsDouble())));
+            snapshot = snapshot.withForecast(new LoadForecast(
+                    forecast.getAsDouble(),
+                    Duration.ofNanos((long) meanLatencyNanos),
+                    forecastNow.orElse(forecast.getAsDouble())));
         }
         ScaleDecision decision = policy.decide(snapshot, now);
         meters.decided(decision);

@@ -329,7 +329,8 @@ class ScalingPolicyTest {
             for (int s = 1; s <= 12; s++) { // the gap: one idle sample a second
                 Instant now = burstEnd.plusSeconds(s);
                 window.add(new ConcurrencySample(now, 0));
-                last = policy.decide(MetricsSnapshot.of(window, last == 0 ? 0 : 1).withForecast(average), now)
+                last = policy.decide(
+                                MetricsSnapshot.of(window, last == 0 ? 0 : 1).withForecast(average), now)
                         .desiredWorkers();
             }
             assertThat(last).isZero();
