@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Durable async inference, framework-free: submissions are admitted by the gateway exactly as a
@@ -37,8 +38,9 @@ import java.util.concurrent.TimeUnit;
  * saying async needs Redis (the synchronous path does not need it).
  *
  * <p>For a driver that is not a stream consumer (a Lambda SQS handler, one message per job): {@link
- * #runNow} runs one job record and stores its result, returning the failure to the caller, who
- * retries or calls {@link #deadLetter}.
+ * #claim} admits and records the job the first time and takes it for a run, {@link #runNow} runs it
+ * and stores its result, returning the failure to the caller, who {@link #requeue}s it for a retry
+ * or calls {@link #deadLetter}.
  */
 public final class JobEngine implements AutoCloseable {
     private static final SecureRandom IDS = new SecureRandom();
@@ -132,20 +134,13 @@ public final class JobEngine implements AutoCloseable {
         String id = newId();
         List<Job> records = new ArrayList<>(admitted.size());
         for (int i = 0; i < admitted.size(); i++) {
-            Admission a = admitted.get(i);
-            EncodedBody body = codec.encodeRequest(a.request(), true);
-            records.add(new Job(
+            records.add(record(
                     s.batch() ? JobStore.childId(id, i) : id,
                     jobClass,
-                    tenant,
-                    a.model(),
-                    a.version(),
-                    body.bytes(),
-                    body.binary() ? body.jsonLength() : -1,
+                    admitted.get(i),
                     sink,
                     now,
-                    s.batch() ? Optional.of(id) : Optional.empty(),
-                    0));
+                    s.batch() ? Optional.of(id) : Optional.empty()));
         }
         Optional<String> idempotency = s.idempotencyKey().map(k -> jobs.keys().idempotency(tenant, sha256(k)));
         Optional<JobStore.BatchHeader> header =
@@ -171,6 +166,82 @@ public final class JobEngine implements AutoCloseable {
                                     + settings.streamCap() + "); retry in " + retry.toSeconds() + " s",
                             retry);
                 });
+    }
+
+    private Job record(
+            String id, JobClass jobClass, Admission a, Optional<String> sink, long now, Optional<String> batch) {
+        EncodedBody body = codec.encodeRequest(a.request(), true);
+        return new Job(
+                id,
+                jobClass,
+                a.tenantId(),
+                a.model(),
+                a.version(),
+                body.bytes(),
+                body.binary() ? body.jsonLength() : -1,
+                sink,
+                now,
+                batch,
+                0);
+    }
+
+    /**
+     * For a driver that is its own queue (a Lambda SQS handler: one message, one job, its id derived
+     * from the message's): takes job {@code id} for a run, counting the attempt. The first time, the
+     * submission is read ({@code submission} may throw the 400 of an unreadable message), admitted
+     * exactly as {@link #submit} admits it and recorded as {@code id}, without a stream entry; a
+     * redelivery finds that record and runs it again without admitting it again. Completes with the
+     * record for {@link #runNow} (then {@link #requeue} or {@link #deadLetter} on failure), empty
+     * when the job already finished; fails with the gateway's 4xx (nothing recorded) or 503.
+     */
+    public CompletableFuture<Optional<Job>> claim(String id, Supplier<Submission> submission) {
+        try {
+            JobStore jobs = requireStore();
+            requireId(id);
+            return jobs.claim(id, JobClass.ASYNC, null).thenCompose(taken -> {
+                if (taken instanceof JobStore.Run run) {
+                    return CompletableFuture.completedFuture(Optional.of(run.job()));
+                }
+                if (!"missing".equals(((JobStore.Nothing) taken).why())) {
+                    return CompletableFuture.completedFuture(Optional.<Job>empty());
+                }
+                return admitAs(jobs, id, submission.get());
+            });
+        } catch (InferenceException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<Optional<Job>> admitAs(JobStore jobs, String id, Submission s) {
+        if (s.batch()) {
+            throw new IllegalArgumentException("a claimed job is one request, not a batch");
+        }
+        Optional<String> sink = s.callback()
+                .map(callbacks::check)
+                .map(Object::toString)
+                .or(() -> settings.sink().map(Object::toString));
+        InferenceRequest request = s.requests().get(0);
+        InferenceRequest prioritized = request.withParameters(request.parameters()
+                .with(Protocol.PRIORITY, JobClass.ASYNC.priority().wireName()));
+        return gateway.admit(new GatewayRequest(s.apiKey(), s.model(), s.version(), prioritized))
+                .thenCompose(a -> jobs.claim(
+                        id, JobClass.ASYNC, record(id, JobClass.ASYNC, a, sink, clock.millis(), Optional.empty())))
+                .thenApply(taken -> {
+                    if (taken instanceof JobStore.Run run) {
+                        metrics.submitted(JobClass.ASYNC, 1);
+                        return Optional.of(run.job());
+                    }
+                    return Optional.empty();
+                });
+    }
+
+    /** Back to queued with {@code reason} as its last error, after a failed {@link #runNow} the driver retries. */
+    public CompletableFuture<Void> requeue(Job job, String reason) {
+        try {
+            return requireStore().requeue(job, reason);
+        } catch (InferenceException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** A job's status, for the tenant that submitted it (another tenant's job is not found). */

@@ -111,6 +111,28 @@ final class JobScripts {
             return first
             """);
 
+    /*
+     * A driver that is its own queue (an SQS message: one job) takes a job by id, recording it first
+     * when it has no record yet. KEYS: record, backlog. ARGV: ttl seconds, then the new record's
+     * field/value pairs (none: take only). Returns {'missing'} (no record, none given), {status} when
+     * it already finished (a redelivery: nothing to run), else the record's RECORD_FIELDS with status
+     * 'running' and attempts counted. A new record counts in the backlog, as a queued job does.
+     */
+    static final RedisScript CLAIM = RedisScript.of("""
+            local st = redis.call('HGET', KEYS[1], 'status')
+            if st == 'done' or st == 'failed' then return {st} end
+            if not st then
+              if #ARGV < 3 then return {'missing'} end
+              redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+              redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+              redis.call('INCR', KEYS[2])
+            end
+            redis.call('HSET', KEYS[1], 'status', 'running')
+            redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+            return redis.call('HMGET', KEYS[1], 'status', 'attempts', 'class', 'tenant', 'model', 'version',
+              'request', 'jlen', 'sink', 'submitted', 'batch')
+            """);
+
     /* A failed run that will run again. KEYS: record. ARGV: the reason. */
     static final RedisScript REQUEUE = RedisScript.of("""
             local st = redis.call('HGET', KEYS[1], 'status')

@@ -174,6 +174,27 @@ public final class JobStore {
                 .thenApply(r -> r.size() == 1 ? new Nothing(text(r.get(0))) : new Run(job(jobId, r)));
     }
 
+    /**
+     * Takes job {@code jobId} for a run outside any stream ({@link JobEngine#claim}): marks it
+     * running and counts the attempt, recording {@code created} first when the job has no record
+     * (null: take only, {@code Nothing("missing")} when there is none). A finished job is {@code
+     * Nothing} with its status.
+     */
+    public CompletableFuture<Taken> claim(String jobId, JobClass jobClass, Job created) {
+        List<byte[]> a = new ArrayList<>();
+        a.add(ascii(Math.max(1, ttl.toSeconds())));
+        if (created != null) {
+            fields(created, a);
+        }
+        CompletionStage<List<Object>> run = JobScripts.CLAIM.run(
+                redis(),
+                ScriptOutputType.MULTI,
+                new String[] {keys.job(jobId), keys.backlog(jobClass)},
+                a.toArray(byte[][]::new));
+        return unavailableOnFailure(run)
+                .thenApply(r -> r.size() == 1 ? new Nothing(text(r.get(0))) : new Run(job(jobId, r)));
+    }
+
     /** A job's record as {@link JobScripts#RECORD_FIELDS}, for {@link JobEngine#runNow} callers. */
     public CompletableFuture<Optional<Job>> load(String jobId) {
         return unavailableOnFailure(redis().hmget(keys.job(jobId), JobScripts.RECORD_FIELDS))
