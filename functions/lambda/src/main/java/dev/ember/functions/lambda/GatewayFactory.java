@@ -1,6 +1,10 @@
 package dev.ember.functions.lambda;
 
 import dev.ember.functions.core.http.FunctionsApi;
+import dev.ember.functions.core.jobs.JobEngine;
+import dev.ember.functions.core.jobs.JobSettings;
+import dev.ember.functions.lambda.sqs.JobMessages;
+import dev.ember.functions.lambda.sqs.SqsJobs;
 import dev.ember.pool.api.codec.InferenceCodec;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
@@ -51,6 +55,12 @@ final class GatewayFactory {
         return new InferenceCodec();
     }
 
+    /** SQS messages as async jobs (the SQS handler's), run here: each delivery is one run of its job. */
+    @Singleton
+    SqsJobs sqsJobs(JobEngine jobs, InferenceCodec codec, @Value("${ember.sqs.max-attempts:5}") int maxAttempts) {
+        return new SqsJobs(jobs, new JobMessages(codec), maxAttempts);
+    }
+
     /**
      * The functions' endpoints over the gateway. Large bodies are decoded on the invoking thread
      * ({@code Runnable::run}): a Lambda instance has no event loop to keep free, only the one
@@ -63,5 +73,27 @@ final class GatewayFactory {
             @Value("${ember.limits.max-body-bytes:6291456}") long maxBodyBytes) {
         return FunctionsApi.standard(gateway.gateway(), codec, Runnable::run, maxBodyBytes)
                 .build();
+    }
+
+    /**
+     * Async submission and job status over the gateway's Redis (without one: 503). No consumer runs
+     * in a Lambda instance (it is frozen between invocations): jobs are run by {@code bin/ember
+     * consumer} processes or the functions elsewhere.
+     */
+    @Singleton
+    @Bean(preDestroy = "close")
+    JobEngine jobs(
+            LambdaGateway gateway,
+            InferenceCodec codec,
+            @Value("${ember.async.stream-cap:100000}") long streamCap,
+            @Value("${ember.async.sink:}") String sink,
+            @Value("${ember.async.callback-allow:}") String callbackAllow) {
+        JobSettings settings = JobSettings.DEFAULTS
+                .withKeyPrefix(gateway.settings().keyPrefix())
+                .withStreamCap(streamCap)
+                .withSink(LambdaSettings.present(sink).map(java.net.URI::create), LambdaSettings.list(callbackAllow));
+        JobEngine.Builder builder = JobEngine.builder(gateway.gateway(), codec).settings(settings);
+        gateway.redis().ifPresent(builder::redis);
+        return builder.build();
     }
 }

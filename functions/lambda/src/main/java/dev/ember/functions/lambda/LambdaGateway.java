@@ -116,6 +116,11 @@ public final class LambdaGateway implements AutoCloseable {
         return pool;
     }
 
+    /** The gateway's Redis link, shared by the async job engine; empty without {@code REDIS_URL}. */
+    public Optional<RedisLink> redis() {
+        return redis;
+    }
+
     public LambdaSettings settings() {
         return settings;
     }

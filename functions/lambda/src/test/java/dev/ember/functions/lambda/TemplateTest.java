@@ -116,6 +116,50 @@ class TemplateTest {
         }
     }
 
+    @Test
+    void sqsJobsReportBatchItemFailuresAndPoisonMessagesEndInTheDeadLetterQueue() throws Exception {
+        List<JsonNode> sqs = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> f : functions()) {
+            for (JsonNode event : f.getValue().path("Properties").path("Events")) {
+                if (event.path("Type").asText().equals("SQS")) {
+                    sqs.add(event);
+                    int maxAttempts = f.getValue()
+                            .path("Properties")
+                            .path("Environment")
+                            .path("Variables")
+                            .path("EMBER_SQS_MAX_ATTEMPTS")
+                            .asInt();
+                    JsonNode props = event.path("Properties");
+                    assertThat(props.path("FunctionResponseTypes").toString()).contains("ReportBatchItemFailures");
+                    // Short-form !GetAtt keeps its value: "JobQueue.Arn".
+                    String queueName = props.path("Queue").asText().replace(".Arn", "");
+                    JsonNode queue = template.path("Resources").path(queueName);
+                    assertThat(queue.path("Type").asText()).isEqualTo("AWS::SQS::Queue");
+                    JsonNode redrive = queue.path("Properties").path("RedrivePolicy");
+                    String dlq = redrive.path("deadLetterTargetArn").asText().replace(".Arn", "");
+                    assertThat(template.path("Resources").path(dlq).path("Type").asText())
+                            .isEqualTo("AWS::SQS::Queue");
+                    assertThat(maxAttempts).as("EMBER_SQS_MAX_ATTEMPTS").isPositive();
+                    assertThat(redrive.path("maxReceiveCount").asInt())
+                            .as("maxReceiveCount leaves the engine its tries")
+                            .isGreaterThanOrEqualTo(maxAttempts);
+                    int timeout = template.path("Globals")
+                            .path("Function")
+                            .path("Timeout")
+                            .asInt();
+                    assertThat(queue.path("Properties")
+                                    .path("VisibilityTimeout")
+                                    .asInt())
+                            .as("the visibility timeout outlasts an invocation")
+                            .isGreaterThanOrEqualTo(6 * timeout);
+                }
+            }
+        }
+        assertThat(sqs).hasSize(1);
+        assertThat(Files.readString(Path.of("src/main/resources/application.properties")))
+                .contains("${EMBER_SQS_MAX_ATTEMPTS:");
+    }
+
     /** The {@code I} of the handler's {@code RequestHandler<I, O>}, through its superclasses. */
     private static Class<?> inputType(Class<?> handler) {
         for (Class<?> c = handler; c != null; c = c.getSuperclass()) {
