@@ -117,6 +117,7 @@ final class JobScripts {
      * field/value pairs (none: take only). Returns {'missing'} (no record, none given), {status} when
      * it already finished (a redelivery: nothing to run), else the record's RECORD_FIELDS with status
      * 'running' and attempts counted. A new record counts in the backlog, as a queued job does.
+     * (Defined after RECORD_FIELDS, whose fields it returns.)
      */
     static final RedisScript CLAIM = RedisScript.of("""
             local st = redis.call('HGET', KEYS[1], 'status')
@@ -129,9 +130,13 @@ final class JobScripts {
             end
             redis.call('HSET', KEYS[1], 'status', 'running')
             redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-            return redis.call('HMGET', KEYS[1], 'status', 'attempts', 'class', 'tenant', 'model', 'version',
-              'request', 'jlen', 'sink', 'submitted', 'batch')
-            """);
+            return redis.call('HMGET', KEYS[1], %s)
+            """.formatted(luaList(RECORD_FIELDS)));
+
+    private static String luaList(String[] names) {
+        return String.join(
+                ", ", java.util.Arrays.stream(names).map(n -> "'" + n + "'").toList());
+    }
 
     /* A failed run that will run again. KEYS: record. ARGV: the reason. */
     static final RedisScript REQUEUE = RedisScript.of("""
