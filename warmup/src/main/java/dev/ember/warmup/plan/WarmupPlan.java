@@ -72,11 +72,14 @@ public record WarmupPlan(List<WarmupStep> steps, boolean strict, WarmupInputs in
     }
 
     /**
-     * Which batch sizes are warmed — the one place that decides it. A model that does not batch
-     * runs once at 1; {@code warmup.batch_sizes} replaces the default (sizes above {@code
-     * max_batch_size} are dropped: the batcher never forms them); the default is 1, every preferred
-     * size and the maximum, the sizes a batcher forms most (a full batch, a preferred prefix, one
-     * request alone). Ascending, without duplicates.
+     * Which batch sizes are warmed — the one place that decides it, and so the sizes {@link
+     * #paddedRows} pads to. A model that does not batch runs once at 1. {@code warmup.batch_sizes}
+     * replaces the default (sizes above {@code max_batch_size} are dropped: the batcher never forms
+     * them; with {@code pad_batches} the maximum is added, so every batch has a warmed size to pad
+     * to). The default is 1, every preferred size and the maximum — the sizes a batcher forms most (a
+     * full batch, a preferred prefix, one request alone) — except on a GPU without {@code
+     * pad_batches}, where every size from 1 to the maximum is warmed: there each size the batcher
+     * forms for the first time pays cuDNN's algorithm search. Ascending, without duplicates.
      */
     public static List<Integer> batchSizes(ModelConfig config, boolean batched) {
         if (!batched) {
@@ -86,12 +89,37 @@ public record WarmupPlan(List<WarmupStep> steps, boolean strict, WarmupInputs in
         TreeSet<Integer> sizes = new TreeSet<>();
         if (!policy.batchSizes().isEmpty()) {
             policy.batchSizes().stream().filter(b -> b <= config.maxBatchSize()).forEach(sizes::add);
+            if (config.padBatches()) {
+                sizes.add(config.maxBatchSize());
+            }
+            return List.copyOf(sizes);
+        }
+        if (config.device().isGpu() && !config.padBatches()) {
+            for (int b = 1; b <= config.maxBatchSize(); b++) {
+                sizes.add(b);
+            }
             return List.copyOf(sizes);
         }
         sizes.addAll(config.preferredBatchSizes());
         sizes.add(1);
         sizes.add(config.maxBatchSize());
         return List.copyOf(sizes);
+    }
+
+    /**
+     * The rows a batch of {@code rows} runs at: with {@code pad_batches}, the smallest warmed size
+     * ({@link #batchSizes}) that holds it, so the model meets no shape warmup did not run; otherwise
+     * {@code rows} itself.
+     */
+    public static int paddedRows(int rows, List<Integer> warmedSizes, boolean pad) {
+        if (pad) {
+            for (int size : warmedSizes) {
+                if (size >= rows) {
+                    return size;
+                }
+            }
+        }
+        return rows;
     }
 
     /** The step of {@code size} rows with synthetic inputs (dynamic dimensions from {@code policy.shapes}). */

@@ -29,6 +29,32 @@ class WarmupPlanTest {
     Path dir;
 
     @Test
+    void onAGpuEverySizeTheBatcherCanFormIsWarmedUnlessBatchesArePadded() {
+        ModelConfig gpu = ModelConfigReader.parse("device: cuda\nmax_batch_size: 6\npreferred_batch_sizes: [4]");
+        assertThat(WarmupPlan.batchSizes(gpu, true)).containsExactly(1, 2, 3, 4, 5, 6);
+        ModelConfig padded = ModelConfigReader.parse(
+                "device: cuda\nmax_batch_size: 32\npreferred_batch_sizes: [8]\npad_batches: true");
+        List<Integer> sizes = WarmupPlan.batchSizes(padded, true);
+        assertThat(sizes).containsExactly(1, 8, 32);
+        // Every size the batcher can form runs at a warmed size.
+        for (int rows = 1; rows <= 32; rows++) {
+            assertThat(sizes).contains(WarmupPlan.paddedRows(rows, sizes, true));
+            assertThat(WarmupPlan.paddedRows(rows, sizes, true)).isGreaterThanOrEqualTo(rows);
+        }
+        assertThat(WarmupPlan.paddedRows(2, sizes, true)).isEqualTo(8);
+        assertThat(WarmupPlan.paddedRows(9, sizes, true)).isEqualTo(32);
+        assertThat(WarmupPlan.paddedRows(9, sizes, false)).isEqualTo(9);
+        // Explicit sizes with padding still cover the maximum.
+        ModelConfig explicit = ModelConfigReader.parse(
+                "device: cuda\nmax_batch_size: 32\npad_batches: true\nwarmup: {batch_sizes: [1, 2, 4, 8, 16]}");
+        assertThat(WarmupPlan.batchSizes(explicit, true)).containsExactly(1, 2, 4, 8, 16, 32);
+        // On CPU the default stays 1, preferred and the maximum.
+        ModelConfig cpu = ModelConfigReader.parse("max_batch_size: 6\npreferred_batch_sizes: [4]");
+        assertThat(WarmupPlan.batchSizes(cpu, true)).containsExactly(1, 4, 6);
+        assertThat(WarmupPlan.batchSizes(gpu, false)).containsExactly(1);
+    }
+
+    @Test
     void byDefaultOneThePreferredSizesAndTheMaximumAreWarmedAtTheConfiguredShape() {
         ModelConfig config = ModelConfigReader.parse(
                 "max_batch_size: 8\npreferred_batch_sizes: [4]\nwarmup: {shapes: {x: [-1, 3, 64, 96]}}");

@@ -29,6 +29,10 @@ import java.util.Optional;
  * @param dimsMultipleOf per input, a divisor per dimension that the request's size there must be a
  *     multiple of (1: any size), for models that only accept, say, images whose sides are multiples
  *     of 32: such inputs get a 400 that says so instead of a failure deep inside the model
+ * @param padBatches pad each batch with zero rows up to the smallest warmed batch size that holds
+ *     it, so the model only ever sees shapes warmup ran (on a GPU each new shape costs cuDNN's
+ *     algorithm search); the padding rows' outputs are dropped
+ * @param cuda CUDA execution provider options (used only when the model runs on a GPU)
  */
 public record ModelConfig(
         int maxBatchSize,
@@ -50,7 +54,9 @@ public record ModelConfig(
         String fallback,
         int canaryPercent,
         ScalingSettings scaling,
-        Map<String, List<Long>> dimsMultipleOf) {
+        Map<String, List<Long>> dimsMultipleOf,
+        boolean padBatches,
+        CudaOptions cuda) {
 
     public enum OptimizationLevel {
         DISABLE,
@@ -87,7 +93,9 @@ public record ModelConfig(
             null,
             0,
             ScalingSettings.DEFAULT,
-            Map.of());
+            Map.of(),
+            false,
+            CudaOptions.DEFAULTS);
 
     public ModelConfig {
         Objects.requireNonNull(maxQueueDelay, "maxQueueDelay");
@@ -98,6 +106,7 @@ public record ModelConfig(
         Objects.requireNonNull(warmup, "warmup");
         Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(scaling, "scaling");
+        Objects.requireNonNull(cuda, "cuda");
         if (maxBatchSize < 0) {
             throw new IllegalArgumentException("max_batch_size must be ≥ 0 (0 disables batching), got " + maxBatchSize);
         }
@@ -170,7 +179,9 @@ public record ModelConfig(
                 fallback,
                 canaryPercent,
                 scaling,
-                dimsMultipleOf);
+                dimsMultipleOf,
+                padBatches,
+                cuda);
     }
 
     private static Map<PriorityClass, PriorityPolicy> defaultPriorities() {

@@ -48,6 +48,11 @@ import java.util.stream.Collectors;
  * deterministic: true
  * fallback: smaller-model
  * canary_percent: 0            # a new version's share of traffic until promoted
+ * pad_batches: false           # true: pad each batch to the smallest warmed batch size (GPU)
+ * cuda: {cudnn_conv_algo_search: heuristic,   # exhaustive | heuristic | default
+ *        gpu_mem_limit_mb: 0,                 # 0 = no limit
+ *        arena_extend_strategy: next_power_of_two,   # or same_as_requested
+ *        do_copy_in_default_stream: true, enable_cuda_graph: false}
  * scaling: {target_concurrency: 8, min_warm: 0, max_workers: 4, initial_scale: 0,
  *           stable_window_seconds: 60, scale_to_zero_grace_seconds: 30}   # local pool only
  * </pre>
@@ -118,7 +123,9 @@ public final class ModelConfigReader {
             String fallback,
             Integer canaryPercent,
             RawScaling scaling,
-            Map<String, List<Long>> dimsMultipleOf) {
+            Map<String, List<Long>> dimsMultipleOf,
+            Boolean padBatches,
+            RawCuda cuda) {
 
         ModelConfig toConfig() {
             ModelConfig d = ModelConfig.DEFAULTS;
@@ -146,7 +153,9 @@ public final class ModelConfigReader {
                     fallback,
                     or(canaryPercent, d.canaryPercent()),
                     scaling == null ? d.scaling() : scaling.toSettings(),
-                    or(dimsMultipleOf, d.dimsMultipleOf()));
+                    or(dimsMultipleOf, d.dimsMultipleOf()),
+                    or(padBatches, d.padBatches()),
+                    cuda == null ? d.cuda() : cuda.toOptions());
         }
 
         private Map<PriorityClass, PriorityPolicy> priorityPolicies() {
@@ -163,6 +172,30 @@ public final class ModelConfigReader {
                 });
             }
             return out;
+        }
+    }
+
+    record RawCuda(
+            String cudnnConvAlgoSearch,
+            Long gpuMemLimitMb,
+            String arenaExtendStrategy,
+            Boolean doCopyInDefaultStream,
+            Boolean enableCudaGraph) {
+        CudaOptions toOptions() {
+            CudaOptions d = CudaOptions.DEFAULTS;
+            return new CudaOptions(
+                    cudnnConvAlgoSearch == null
+                            ? d.convAlgoSearch()
+                            : enumOf(
+                                    CudaOptions.ConvAlgoSearch.class,
+                                    "cuda.cudnn_conv_algo_search",
+                                    cudnnConvAlgoSearch),
+                    gpuMemLimitMb == null ? d.memLimitBytes() : Math.multiplyExact(gpuMemLimitMb, 1024L * 1024L),
+                    arenaExtendStrategy == null
+                            ? d.arenaExtend()
+                            : enumOf(CudaOptions.ArenaExtend.class, "cuda.arena_extend_strategy", arenaExtendStrategy),
+                    or(doCopyInDefaultStream, d.copyInDefaultStream()),
+                    or(enableCudaGraph, d.cudaGraph()));
         }
     }
 

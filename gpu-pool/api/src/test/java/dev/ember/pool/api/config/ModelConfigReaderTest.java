@@ -243,6 +243,66 @@ class ModelConfigReaderTest {
         assertInvalid("dims_multiple_of: {x: []}\n", "dims_multiple_of.x");
     }
 
+    @Test
+    void cudaOptionsParseAndMapToOnnxRuntimeNames() {
+        ModelConfig c = ModelConfigReader.parse("""
+                device: cuda:1
+                pad_batches: true
+                cuda:
+                  cudnn_conv_algo_search: exhaustive
+                  gpu_mem_limit_mb: 2048
+                  arena_extend_strategy: same_as_requested
+                  do_copy_in_default_stream: false
+                  enable_cuda_graph: true
+                """);
+        assertThat(c.padBatches()).isTrue();
+        assertThat(c.cuda())
+                .isEqualTo(new CudaOptions(
+                        CudaOptions.ConvAlgoSearch.EXHAUSTIVE,
+                        2048L << 20,
+                        CudaOptions.ArenaExtend.SAME_AS_REQUESTED,
+                        false,
+                        true));
+        assertThat(c.cuda().providerOptions(c.device().index()))
+                .containsExactly(
+                        java.util.Map.entry("device_id", "1"),
+                        java.util.Map.entry("cudnn_conv_algo_search", "EXHAUSTIVE"),
+                        java.util.Map.entry("gpu_mem_limit", Long.toString(2048L << 20)),
+                        java.util.Map.entry("arena_extend_strategy", "kSameAsRequested"),
+                        java.util.Map.entry("do_copy_in_default_stream", "0"),
+                        java.util.Map.entry("enable_cuda_graph", "1"));
+    }
+
+    @Test
+    void cudaDefaultsAreTheMeasuredOnesAndAPartialBlockKeepsTheRest() {
+        ModelConfig d = ModelConfigReader.parse("device: cuda\n");
+        assertThat(d.padBatches()).isFalse();
+        assertThat(d.cuda()).isEqualTo(CudaOptions.DEFAULTS);
+        assertThat(d.cuda().providerOptions(0))
+                .containsEntry(
+                        "cudnn_conv_algo_search",
+                        CudaOptions.DEFAULTS.convAlgoSearch().name())
+                .containsEntry("do_copy_in_default_stream", "1")
+                .containsEntry("enable_cuda_graph", "0")
+                .doesNotContainKey("gpu_mem_limit");
+        ModelConfig c = ModelConfigReader.parse("cuda: {cudnn_conv_algo_search: Default}\n");
+        assertThat(c.cuda()).isEqualTo(CudaOptions.DEFAULTS.withConvAlgoSearch(CudaOptions.ConvAlgoSearch.DEFAULT));
+    }
+
+    @Test
+    void badCudaOptionsSayWhatToChange() {
+        assertInvalid(
+                "cuda: {cudnn_conv_algo_search: fastest}\n",
+                "cuda.cudnn_conv_algo_search",
+                "exhaustive",
+                "heuristic",
+                "'fastest'");
+        assertInvalid("cuda: {gpu_mem_limit_mb: -1}\n", "gpu_mem_limit_mb", "≥ 0");
+        assertInvalid("cuda: {arena_extend_strategy: double}\n", "cuda.arena_extend_strategy", "same_as_requested");
+        assertInvalid("cuda: {graphs: true}\n", "unknown key", "cuda.graphs", "enable_cuda_graph");
+        assertInvalid("pad_batches: maybe\n", "pad_batches");
+    }
+
     private static void assertInvalid(String yaml, String... words) {
         assertThatThrownBy(() -> ModelConfigReader.parse(yaml))
                 .as(yaml)

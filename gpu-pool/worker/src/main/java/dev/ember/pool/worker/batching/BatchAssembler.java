@@ -20,36 +20,73 @@ final class BatchAssembler {
 
     /** Copies each input of every request into the arena, stacked in request order. */
     static Map<String, Tensor> stack(List<PendingRequest> batch, StagingArena arena, boolean batched) {
+        return stack(batch, arena, batched, rows(batch));
+    }
+
+    /**
+     * As {@link #stack(List, StagingArena, boolean)}, followed by zero rows up to {@code paddedRows}
+     * (a batched model only; an input of BYTES is never padded, so pass the real rows for those).
+     */
+    static Map<String, Tensor> stack(List<PendingRequest> batch, StagingArena arena, boolean batched, long paddedRows) {
         PendingRequest first = batch.get(0);
+        long rows = rows(batch);
+        long padRows = batched ? paddedRows - rows : 0;
+        if (padRows < 0) {
+            throw new IllegalArgumentException("cannot pad " + rows + " rows to " + paddedRows);
+        }
         long totalBytes = 0;
         for (PendingRequest r : batch) {
             for (Tensor t : r.inputs.values()) {
                 totalBytes += t.byteSize();
             }
         }
-        arena.reset(totalBytes, first.inputs.size());
-        long rows = 0;
-        for (PendingRequest r : batch) {
-            rows += r.rows;
+        for (Tensor t : first.inputs.values()) {
+            totalBytes += padRows * (t.byteSize() / first.rows);
         }
+        arena.reset(totalBytes, first.inputs.size());
         Map<String, Tensor> stacked = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : first.inputs.entrySet()) {
             String name = e.getKey();
             Tensor proto = e.getValue();
-            int bytes = 0;
+            long bytes = 0;
             for (PendingRequest r : batch) {
                 bytes += r.inputs.get(name).byteSize();
             }
-            ByteBuffer region = arena.allocate(bytes);
+            long padBytes = padRows * (proto.byteSize() / first.rows);
+            ByteBuffer region = arena.allocate(Math.toIntExact(bytes + padBytes));
             for (PendingRequest r : batch) {
                 region.put(r.inputs.get(name).data());
             }
+            zero(region, padBytes);
             region.flip();
             stacked.put(
                     name,
-                    Tensor.of(name, proto.datatype(), batched ? proto.shape().withBatch(rows) : proto.shape(), region));
+                    Tensor.of(
+                            name,
+                            proto.datatype(),
+                            batched ? proto.shape().withBatch(rows + padRows) : proto.shape(),
+                            region));
         }
         return stacked;
+    }
+
+    private static long rows(List<PendingRequest> batch) {
+        long rows = 0;
+        for (PendingRequest r : batch) {
+            rows += r.rows;
+        }
+        return rows;
+    }
+
+    private static void zero(ByteBuffer region, long bytes) {
+        long left = bytes;
+        while (left >= Long.BYTES) {
+            region.putLong(0L);
+            left -= Long.BYTES;
+        }
+        while (left-- > 0) {
+            region.put((byte) 0);
+        }
     }
 
     /**
@@ -58,6 +95,15 @@ final class BatchAssembler {
      * @throws InferenceException MODEL_ERROR if an output's dimension 0 is not the batch's rows
      */
     static List<Map<String, Tensor>> split(Map<String, Tensor> outputs, List<PendingRequest> batch, boolean batched) {
+        return split(outputs, batch, batched, rows(batch));
+    }
+
+    /**
+     * As {@link #split(Map, List, boolean)} for a batch that ran padded to {@code paddedRows}: the
+     * outputs' rows past the requests' are the padding's and are dropped.
+     */
+    static List<Map<String, Tensor>> split(
+            Map<String, Tensor> outputs, List<PendingRequest> batch, boolean batched, long paddedRows) {
         List<Map<String, Tensor>> out = new ArrayList<>(batch.size());
         if (!batched) {
             for (PendingRequest r : batch) {
@@ -65,20 +111,17 @@ final class BatchAssembler {
             }
             return out;
         }
-        long total = 0;
-        for (PendingRequest r : batch) {
-            total += r.rows;
-        }
+        long total = rows(batch);
         Map<String, List<Tensor>> perOutput = new HashMap<>();
         for (Tensor t : outputs.values()) {
-            if (t.shape().rank() == 0 || t.shape().dim(0) != total) {
+            if (t.shape().rank() == 0 || t.shape().dim(0) != paddedRows) {
                 throw new InferenceException(
                         InferenceException.Reason.MODEL_ERROR,
-                        "output '" + t.name() + "' has shape " + t.shape() + " but the batch has " + total
+                        "output '" + t.name() + "' has shape " + t.shape() + " but the batch has " + paddedRows
                                 + " rows; if dimension 0 of this model is not a batch dimension, set max_batch_size: 0"
                                 + " in its config.yaml");
             }
-            perOutput.put(t.name(), slices(t, batch, total));
+            perOutput.put(t.name(), slices(t, batch, paddedRows, total));
         }
         for (int i = 0; i < batch.size(); i++) {
             Map<String, Tensor> mine = new LinkedHashMap<>();
@@ -92,14 +135,14 @@ final class BatchAssembler {
         return out;
     }
 
-    private static List<Tensor> slices(Tensor t, List<PendingRequest> batch, long total) {
+    private static List<Tensor> slices(Tensor t, List<PendingRequest> batch, long paddedRows, long total) {
         List<Tensor> slices = new ArrayList<>(batch.size());
         ByteBuffer data = t.data();
-        if (batch.size() == 1) {
+        if (batch.size() == 1 && paddedRows == total) {
             slices.add(t);
             return slices;
         }
-        long elementsPerRow = t.elementCount() / total;
+        long elementsPerRow = t.elementCount() / paddedRows;
         int offset = 0;
         for (PendingRequest r : batch) {
             int length;

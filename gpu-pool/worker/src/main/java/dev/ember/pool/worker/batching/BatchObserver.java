@@ -9,6 +9,9 @@ public interface BatchObserver {
     /** A batch of {@code requests} requests and {@code rows} rows ran for {@code computeNanos}. */
     default void batchRan(int requests, long rows, long computeNanos) {}
 
+    /** Where the time of a batch that ran went (called after {@link #batchRan}). */
+    default void batchTimed(BatchTiming timing) {}
+
     /** A request waited {@code nanos} in its queue before its batch started. */
     default void queued(PriorityClass priority, long nanos) {}
 

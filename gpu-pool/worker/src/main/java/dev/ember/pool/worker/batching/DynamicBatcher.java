@@ -1,9 +1,11 @@
 package dev.ember.pool.worker.batching;
 
+import dev.ember.pool.api.DataType;
 import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.PriorityClass;
 import dev.ember.pool.api.Tensor;
 import dev.ember.pool.api.config.ModelConfig;
+import dev.ember.warmup.plan.WarmupPlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,6 +36,7 @@ public final class DynamicBatcher implements AutoCloseable {
     private final ModelConfig config;
     private final boolean batched;
     private final BatchRunner runner;
+    private final List<Integer> padSizes;
     private final Ticker ticker;
     private final DeadlineScheduler deadlines;
     private final BatchObserver observer;
@@ -54,7 +57,24 @@ public final class DynamicBatcher implements AutoCloseable {
             Ticker ticker,
             DeadlineScheduler deadlines,
             BatchObserver observer) {
+        this(label, config, batched, runner, ticker, deadlines, observer, List.of());
+    }
+
+    /**
+     * @param padSizes the batch sizes a batch is padded up to (the smallest that holds it), when the
+     *     model's config says {@code pad_batches}; empty: batches run at their own size
+     */
+    public DynamicBatcher(
+            String label,
+            ModelConfig config,
+            boolean batched,
+            BatchRunner runner,
+            Ticker ticker,
+            DeadlineScheduler deadlines,
+            BatchObserver observer,
+            List<Integer> padSizes) {
         this.label = label;
+        this.padSizes = List.copyOf(padSizes);
         this.config = batched ? config : config.withMaxBatchSize(0);
         this.batched = batched;
         this.runner = runner;
@@ -195,9 +215,12 @@ public final class DynamicBatcher implements AutoCloseable {
             all |= r.outputs.isEmpty();
             outputs.addAll(r.outputs);
         }
+        long padded = paddedRows(batch, rows);
         Map<String, Tensor> results;
+        long staged;
         try {
-            Map<String, Tensor> inputs = BatchAssembler.stack(batch, arena, batched);
+            Map<String, Tensor> inputs = BatchAssembler.stack(batch, arena, batched, padded);
+            staged = ticker.nanos();
             results = runner.run(inputs, all ? Set.of() : outputs);
         } catch (InferenceException e) {
             if (!inputMayBeAtFault(e)) {
@@ -223,18 +246,36 @@ public final class DynamicBatcher implements AutoCloseable {
             batch.forEach(r -> fail(r, failure));
             return;
         }
-        long computeNanos = ticker.nanos() - start;
+        long ran = ticker.nanos();
+        long computeNanos = ran - start;
         latency.record(computeNanos);
         observer.batchRan(batch.size(), rows, computeNanos);
+        List<Map<String, Tensor>> shares;
         try {
-            List<Map<String, Tensor>> shares = BatchAssembler.split(results, batch, batched);
-            for (int i = 0; i < batch.size(); i++) {
-                PendingRequest r = batch.get(i);
-                r.result.complete(new BatchResult(shares.get(i), dequeued - r.enqueuedNanos, computeNanos, rows));
-            }
+            shares = BatchAssembler.split(results, batch, batched, padded);
         } catch (InferenceException e) {
             batch.forEach(r -> fail(r, e));
+            return;
         }
+        observer.batchTimed(
+                new BatchTiming(batch.size(), rows, padded, staged - start, ran - staged, ticker.nanos() - ran));
+        for (int i = 0; i < batch.size(); i++) {
+            PendingRequest r = batch.get(i);
+            r.result.complete(new BatchResult(shares.get(i), dequeued - r.enqueuedNanos, computeNanos, rows));
+        }
+    }
+
+    /** The rows the model runs: the batch's own, or padded up to a warmed size (never for BYTES inputs). */
+    private long paddedRows(List<PendingRequest> batch, long rows) {
+        if (!batched || padSizes.isEmpty() || rows > Integer.MAX_VALUE) {
+            return rows;
+        }
+        for (Tensor t : batch.get(0).inputs.values()) {
+            if (t.datatype() == DataType.BYTES) {
+                return rows;
+            }
+        }
+        return WarmupPlan.paddedRows((int) rows, padSizes, true);
     }
 
     /** ONNX Runtime refused or failed the run: something in the inputs may be why. */

@@ -1,5 +1,6 @@
 package dev.ember.pool.worker.http;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,9 +21,21 @@ final class BoundedBody implements Handler<RoutingContext> {
         this.maxBytes = maxBytes;
     }
 
+    /**
+     * The body's bytes. When the body filled exactly the buffer its declared length sized (the
+     * usual case), its backing array is returned as it is: a 4.9 MB image is then copied once on
+     * its way in (socket to this buffer), not twice.
+     */
     static byte[] of(RoutingContext ctx) {
         Buffer body = ctx.get(KEY);
-        return body == null ? new byte[0] : body.getBytes();
+        if (body == null) {
+            return new byte[0];
+        }
+        ByteBuf buf = body.getByteBuf();
+        if (buf.hasArray() && buf.arrayOffset() == 0 && buf.readerIndex() == 0 && buf.array().length == body.length()) {
+            return buf.array();
+        }
+        return body.getBytes();
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.ember.pool.worker.metrics;
 import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.PriorityClass;
 import dev.ember.pool.worker.batching.BatchObserver;
+import dev.ember.pool.worker.batching.BatchTiming;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -30,6 +31,8 @@ import java.util.function.Supplier;
  *   <li>{@code ember_queue_depth{model,version,priority}}
  *   <li>{@code ember_batch_size{model}} (rows per batch, histogram)
  *   <li>{@code ember_compute_seconds{model}} (batch run time, histogram)
+ *   <li>{@code ember_stage_seconds{model}} (stacking a batch's inputs, part of compute; histogram)
+ *   <li>{@code ember_batch_padding{model}} (zero rows a batch was padded with, {@code pad_batches})
  *   <li>{@code ember_cold_start_seconds{phase}} (runtime_init, model_load, warmup; histogram)
  *   <li>{@code ember_batch_isolations_total{model}} (batches that failed in the model and were
  *       run again in halves to find the request at fault)
@@ -84,6 +87,8 @@ public final class WorkerMetrics {
         private final Map<String, Counter> requests = new ConcurrentHashMap<>();
         private final DistributionSummary batchSize;
         private final Timer compute;
+        private final Timer stage;
+        private final DistributionSummary padding;
         private final Counter isolations;
         private final Counter isolatedFailures;
 
@@ -120,6 +125,17 @@ public final class WorkerMetrics {
                     .publishPercentileHistogram()
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofSeconds(60))
+                    .register(registry);
+            stage = Timer.builder("ember.stage")
+                    .description("Time to stack one batch's inputs into the staging buffer (part of compute)")
+                    .tags("model", model)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(10))
+                    .register(registry);
+            padding = DistributionSummary.builder("ember.batch.padding")
+                    .description("Zero rows a batch was padded with up to a warmed size")
+                    .tags("model", model)
                     .register(registry);
             isolations = Counter.builder("ember.batch.isolations")
                     .description("Batches that failed in the model and were run again in halves")
@@ -160,6 +176,12 @@ public final class WorkerMetrics {
         public void batchRan(int requestCount, long rows, long computeNanos) {
             batchSize.record(rows);
             compute.record(computeNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void batchTimed(BatchTiming timing) {
+            stage.record(timing.stageNanos(), TimeUnit.NANOSECONDS);
+            padding.record(timing.paddedRows() - timing.rows());
         }
 
         @Override

@@ -5,17 +5,20 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.config.Device;
 import dev.ember.pool.api.config.ModelConfig;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Builds ONNX Runtime sessions from a model's config. The device is data: CUDA is tried when
  * configured; if it cannot be used the session is built on CPU and that is logged once per
- * process, unless the model says {@code gpu_required}, in which case loading fails.
+ * process, unless the model says {@code gpu_required}, in which case loading fails. On CUDA the
+ * provider gets the model's {@code cuda:} options ({@link dev.ember.pool.api.config.CudaOptions}).
  */
 final class SessionFactory {
     private static final System.Logger LOG = System.getLogger(SessionFactory.class.getName());
@@ -120,7 +123,13 @@ final class SessionFactory {
             options.addConfigEntry("session.intra_op.allow_spinning", spin);
             options.addConfigEntry("session.inter_op.allow_spinning", spin);
             if (device.isGpu()) {
-                options.addCUDA(device.index());
+                try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(device.index())) {
+                    for (Map.Entry<String, String> e :
+                            config.cuda().providerOptions(device.index()).entrySet()) {
+                        cuda.add(e.getKey(), e.getValue());
+                    }
+                    options.addCUDA(cuda);
+                }
             }
             return env.createSession(file.toString(), options);
         }

@@ -14,6 +14,7 @@ import dev.ember.pool.api.config.ModelConfig;
 import dev.ember.pool.api.validation.DimensionMultiples;
 import dev.ember.pool.api.validation.RequestValidator;
 import dev.ember.pool.worker.batching.BatchResult;
+import dev.ember.pool.worker.batching.BatchTrace;
 import dev.ember.pool.worker.batching.DeadlineScheduler;
 import dev.ember.pool.worker.batching.DynamicBatcher;
 import dev.ember.pool.worker.batching.Ticker;
@@ -84,11 +85,15 @@ public final class ServedModel implements AutoCloseable {
         boolean batched = location.config().batching() && session.metadata().batchable();
         long warmStart = System.nanoTime();
         int runs;
+        List<Integer> padSizes;
         DimensionMultiples dimensions;
         try {
             dimensions =
                     DimensionMultiples.of(location.name(), location.config().dimsMultipleOf(), session.metadata());
             WarmupPlan plan = WarmupPlan.of(location.config(), session.metadata(), batched, location.modelDirectory());
+            padSizes = location.config().padBatches()
+                    ? WarmupPlan.batchSizes(location.config(), batched)
+                    : List.<Integer>of();
             runs = ModelWarmup.run(location.name(), session, plan);
         } catch (RuntimeException e) {
             session.close();
@@ -105,7 +110,8 @@ public final class ServedModel implements AutoCloseable {
                 session,
                 Ticker.SYSTEM,
                 deadlines,
-                meters);
+                BatchTrace.wrap(location.name(), meters),
+                padSizes);
         List<Meter.Id> gauges = new ArrayList<>();
         for (PriorityClass p : PriorityClass.values()) {
             gauges.add(meters.queueDepth(location.versionLabel(), p, () -> batcher.queueDepth(p)));

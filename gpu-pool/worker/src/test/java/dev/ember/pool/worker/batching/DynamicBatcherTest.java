@@ -58,6 +58,58 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void padsABatchToTheSmallestWarmedSizeWithZeroRowsAndDropsTheirOutputs() throws Exception {
+        List<BatchTiming> timings = Collections.synchronizedList(new ArrayList<>());
+        BatchObserver observer = new BatchObserver() {
+            @Override
+            public void batchTimed(BatchTiming t) {
+                timings.add(t);
+            }
+        };
+        List<Tensor> seen = Collections.synchronizedList(new ArrayList<>());
+        BatchRunner recording = (inputs, outputs) -> {
+            seen.add(inputs.get("x"));
+            return doubler.run(inputs, outputs);
+        };
+        DynamicBatcher b = new DynamicBatcher(
+                "test",
+                ModelConfigReader.parse("max_batch_size: 8\nmax_queue_delay_ms: 2\npad_batches: true"),
+                true,
+                recording,
+                clock,
+                deadlines,
+                observer,
+                List.of(1, 4, 8));
+        CompletableFuture<BatchResult> one = submit(b, 1, 10, Set.of());
+        CompletableFuture<BatchResult> two = submit(b, 2, 100, Set.of());
+        clock.advanceMillis(2);
+        assertThat(b.runOnce()).isTrue();
+
+        assertThat(batchShapes).containsExactly(Shape.of(4, 2)); // 3 rows run as 4
+        assertThat(seen.get(0).toFloats()).containsExactly(10, 11, 100, 101, 102, 103, 0, 0);
+        assertThat(one.get(1, TimeUnit.SECONDS).outputs().get("doubled").toFloats())
+                .containsExactly(20, 22);
+        BatchResult r2 = two.get(1, TimeUnit.SECONDS);
+        assertThat(r2.outputs().get("doubled").shape()).isEqualTo(Shape.of(2, 2));
+        assertThat(r2.outputs().get("sum").toFloats()).containsExactly(201, 205);
+        assertThat(r2.batchRows()).isEqualTo(3);
+        assertThat(timings).singleElement().satisfies(t -> {
+            assertThat(t.requests()).isEqualTo(2);
+            assertThat(t.rows()).isEqualTo(3);
+            assertThat(t.paddedRows()).isEqualTo(4);
+        });
+
+        // One request alone is padded too, and gets only its own row back; the arena's old bytes are zeroed.
+        CompletableFuture<BatchResult> alone = submit(b, 5, 1, Set.of("sum"));
+        clock.advanceMillis(2);
+        assertThat(b.runOnce()).isTrue();
+        assertThat(batchShapes).last().isEqualTo(Shape.of(8, 2));
+        assertThat(seen.get(1).toFloats()).endsWith(0, 0, 0, 0, 0, 0);
+        assertThat(alone.get(1, TimeUnit.SECONDS).outputs().get("sum").shape()).isEqualTo(Shape.of(5));
+        assertThat(alone.get(1, TimeUnit.SECONDS).outputs()).containsOnlyKeys("sum");
+    }
+
+    @Test
     void stacksRequestsIntoOneRunAndGivesEachItsOwnRows() throws Exception {
         DynamicBatcher b = batcher("max_batch_size: 8\nmax_queue_delay_ms: 2", doubler);
         CompletableFuture<BatchResult> one = submit(b, 1, 10, Set.of());
