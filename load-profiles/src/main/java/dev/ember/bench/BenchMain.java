@@ -7,7 +7,14 @@ import picocli.CommandLine.Command;
 @Command(
         name = "ember bench",
         mixinStandardHelpOptions = true,
-        subcommands = {PoolBench.class, GatewayBench.class, ColdStartBench.class, LambdaBench.class, AllBench.class},
+        subcommands = {
+            PoolBench.class,
+            GatewayBench.class,
+            ColdStartBench.class,
+            CudaBench.class,
+            LambdaBench.class,
+            AllBench.class
+        },
         description = "Benchmarks. Results go to stdout as key=value lines; progress to stderr.")
 public final class BenchMain implements Runnable {
     @Override

@@ -47,6 +47,14 @@ final class ColdStartBench implements Callable<Integer> {
     String emberJvmOptions;
 
     @Option(
+            names = "--device",
+            defaultValue = "cpu",
+            description = "cpu (a 160x160 image), or cuda: ppocr-det at 640x640 on CUDA device 0 with the GPU config"
+                    + " (every batch shape warmed before ready), both ways started from this JVM's classpath"
+                    + " (default ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(
             names = "--repetitions",
             defaultValue = "5",
             description = "Interleaved repetitions of each way, at least 3 (default ${DEFAULT-VALUE})")
@@ -59,9 +67,23 @@ final class ColdStartBench implements Callable<Integer> {
         if (!Files.isRegularFile(model)) {
             throw new IllegalStateException(model + " is missing; run models/fetch first");
         }
-        Path naiveRepo = repo("ember-coldstart-naive", model, "max_batch_size: 2\nwarmup: {enabled: false}\n");
-        Path emberRepo =
-                repo("ember-coldstart-ember", model, Files.readString(models.resolve("ppocr-det/config.yaml")));
+        boolean cuda = switch (device) {
+            case "cpu" -> false;
+            case "cuda" -> true;
+            default -> throw new IllegalArgumentException("--device must be cpu or cuda, got '" + device + "'");
+        };
+        this.cuda = cuda;
+        // On a GPU both ways warm every shape before ready: a bare process is then the full cold start.
+        Path naiveRepo = repo(
+                "ember-coldstart-naive",
+                model,
+                cuda ? GpuMode.workerConfig(1, true, "heuristic") : "max_batch_size: 2\nwarmup: {enabled: false}\n");
+        Path emberRepo = repo(
+                "ember-coldstart-ember",
+                model,
+                cuda
+                        ? GpuMode.workerConfig(1, true, "heuristic")
+                        : Files.readString(models.resolve("ppocr-det/config.yaml")));
         Path cache = Files.createTempDirectory("ember-coldstart-cache");
         List<String> emberJvm = Arrays.stream(emberJvmOptions.trim().split("\\s+"))
                 .filter(s -> !s.isBlank())
@@ -87,6 +109,12 @@ final class ColdStartBench implements Callable<Integer> {
             Report.value("coldstart.naive." + phase + "_p50_ms", medianOf(naivePhases, phase));
             Report.value("coldstart.ember." + phase + "_p50_ms", medianOf(emberPhases, phase));
         }
+        double steady = medianOf(emberPhases, "steady_p50_us") / 1000.0;
+        Report.value("coldstart.ember.steady_p50_ms", steady);
+        Report.value("coldstart.ember.ready_ms", medianOf(emberPhases, "model_load") + medianOf(emberPhases, "warmup"));
+        Report.value(
+                "coldstart.ember.first_request_vs_steady_p50",
+                medianOf(emberPhases, "first_request_us") / 1000.0 / steady);
         return 0;
     }
 
@@ -124,7 +152,7 @@ final class ColdStartBench implements Callable<Integer> {
     private Run naive(Path repo, InferenceRequest image) throws Exception {
         long start = System.nanoTime();
         try (WorkerProcess p = WorkerProcess.start(
-                        WorkerProcess.Launch.jar(workerJar, List.of("-Xmx1g", "-Xshare:off")),
+                        launch(List.of(cuda ? "-Xmx4g" : "-Xmx1g", "-Xshare:off")),
                         repo,
                         List.of(),
                         Duration.ofSeconds(120),
@@ -152,7 +180,7 @@ final class ColdStartBench implements Callable<Integer> {
     /** A spare runtime (started untimed) loads the model, warms it, and answers. */
     private Run ember(Path repo, Path cache, List<String> jvm, InferenceRequest image) throws Exception {
         try (WorkerProcess spare = WorkerProcess.start(
-                        WorkerProcess.Launch.jar(workerJar, jvm),
+                        launch(jvm),
                         repo,
                         List.of("--spare", "--cache-dir", cache.toString()),
                         Duration.ofSeconds(120),
@@ -164,9 +192,21 @@ final class ColdStartBench implements Callable<Integer> {
             long loaded = System.nanoTime();
             client.infer("ppocr-det", null, image).get(60, TimeUnit.SECONDS);
             long done = System.nanoTime();
+            // Then one client at batch 1, as steady as it gets: the first request should cost no more.
+            long[] steady = new long[21];
+            for (int i = 0; i < steady.length; i++) {
+                long t = System.nanoTime();
+                client.infer("ppocr-det", null, image).get(60, TimeUnit.SECONDS);
+                steady[i] = (System.nanoTime() - t) / 1000;
+            }
+            Arrays.sort(steady);
             return new Run(
                     (done - start) / 1_000_000,
                     Map.of(
+                            "first_request_us",
+                            (done - loaded) / 1000,
+                            "steady_p50_us",
+                            steady[steady.length / 2],
                             "spawn",
                             0L,
                             "runtime_init",
@@ -180,6 +220,18 @@ final class ColdStartBench implements Callable<Integer> {
         }
     }
 
+    /** The worker jar as deployed; on a GPU this JVM's classpath (the bundle's GPU classes and natives). */
+    private WorkerProcess.Launch launch(List<String> jvm) {
+        if (!cuda) {
+            return WorkerProcess.Launch.jar(workerJar, jvm);
+        }
+        List<String> options = new ArrayList<>(jvm);
+        options.addAll(GpuMode.childJvmOptions());
+        return WorkerProcess.Launch.thisClasspath(options);
+    }
+
+    private boolean cuda;
+
     private static Path repo(String name, Path model, String config) throws Exception {
         Path repo = Files.createTempDirectory(name);
         Path dir = Files.createDirectories(repo.resolve("ppocr-det").resolve("1"));
@@ -188,11 +240,12 @@ final class ColdStartBench implements Callable<Integer> {
         return repo;
     }
 
-    private static Tensor image() {
-        float[] v = new float[3 * 160 * 160];
+    private Tensor image() {
+        int side = cuda ? 640 : 160;
+        float[] v = new float[3 * side * side];
         for (int i = 0; i < v.length; i++) {
-            v[i] = ((i / 160) % 24 < 8) ? -1.5f : 1.5f;
+            v[i] = ((i / side) % 24 < 8) ? -1.5f : 1.5f;
         }
-        return Tensor.ofFloats("x", new long[] {1, 3, 160, 160}, v);
+        return Tensor.ofFloats("x", new long[] {1, 3, side, side}, v);
     }
 }

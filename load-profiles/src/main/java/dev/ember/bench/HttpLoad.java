@@ -17,6 +17,7 @@ import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A lean load generator, like wrk: the request is encoded once (binary tensors both ways) and
@@ -24,23 +25,41 @@ import java.util.concurrent.CompletableFuture;
  * a client's codec, while sharing the machine's cores with it.
  */
 final class HttpLoad implements AutoCloseable {
-    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    private final HttpClient http;
-    // Requests start on the client's own event loop: issued from other threads, Vert.x 4.5.25 now
-    // and then lost a response (see HttpPoolClient).
-    private final io.vertx.core.Context context;
+    private final Vertx[] vertxes;
+    // One client per event loop; requests start on their client's own event loop: issued from
+    // other threads, Vert.x 4.5.25 now and then lost a response (see HttpPoolClient).
+    private final HttpClient[] clients;
+    private final io.vertx.core.Context[] contexts;
+    private final AtomicInteger next = new AtomicInteger();
     private final URI base;
 
     HttpLoad(URI base, int connections) {
+        this(base, connections, 1);
+    }
+
+    /**
+     * @param eventLoops client I/O threads, each with its share of the connections: one is enough
+     *     for small bodies; 4.9 MB images at hundreds per second need several
+     */
+    HttpLoad(URI base, int connections, int eventLoops) {
         this.base = base;
-        this.http = vertx.createHttpClient(
-                new HttpClientOptions()
-                        .setDefaultHost(base.getHost())
-                        .setDefaultPort(base.getPort())
-                        .setKeepAlive(true)
-                        .setTcpNoDelay(true),
-                new PoolOptions().setHttp1MaxSize(connections));
-        this.context = vertx.getOrCreateContext();
+        this.vertxes = new Vertx[eventLoops];
+        this.clients = new HttpClient[eventLoops];
+        this.contexts = new io.vertx.core.Context[eventLoops];
+        // One Vert.x of one event loop per client: a context asked for from this thread would be
+        // the same sticky one each time, so separate instances are the plain way to N loops.
+        for (int i = 0; i < eventLoops; i++) {
+            Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+            vertxes[i] = vertx;
+            clients[i] = vertx.createHttpClient(
+                    new HttpClientOptions()
+                            .setDefaultHost(base.getHost())
+                            .setDefaultPort(base.getPort())
+                            .setKeepAlive(true)
+                            .setTcpNoDelay(true),
+                    new PoolOptions().setHttp1MaxSize((connections + eventLoops - 1) / eventLoops));
+            contexts[i] = vertx.getOrCreateContext();
+        }
     }
 
     /** A call that POSTs {@code request} to {@code path}, pre-encoded. */
@@ -81,7 +100,9 @@ final class HttpLoad implements AutoCloseable {
 
     private CompletableFuture<Void> exchange(RequestOptions options, Buffer body) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        context.runOnContext(v -> http.request(options)
+        int i = Math.floorMod(next.getAndIncrement(), clients.length);
+        HttpClient http = clients[i];
+        contexts[i].runOnContext(v -> http.request(options)
                 .compose(r -> body == null ? r.send() : r.send(body))
                 .compose(response -> response.body()
                         .compose(b -> response.statusCode() == 200
@@ -112,6 +133,8 @@ final class HttpLoad implements AutoCloseable {
 
     @Override
     public void close() {
-        vertx.close();
+        for (Vertx v : vertxes) {
+            v.close();
+        }
     }
 }

@@ -4,13 +4,16 @@ import ai.onnxruntime.OrtException;
 import dev.ember.models.TinyModels;
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.Tensor;
+import dev.ember.pool.api.config.CudaOptions;
 import dev.ember.pool.worker.WorkerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,16 +67,142 @@ final class PoolBench implements Callable<Integer> {
     @Option(names = "--only", description = "Run only this model (mlp-tiny, mlp-wide or ppocr-det)")
     String only;
 
+    @Option(
+            names = "--device",
+            defaultValue = "cpu",
+            description =
+                    "cpu, or cuda: ppocr-det at 1x3x640x640 on CUDA device 0, raw and worker (default ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--clients", description = "Concurrent clients (default: 32 on cuda, per model on cpu)")
+    Integer clients;
+
+    @Option(
+            names = "--client-event-loops",
+            description = "The load generator's I/O threads (default: 4 on cuda, 1 on cpu)")
+    Integer clientEventLoops;
+
+    @Option(
+            names = "--cudnn-conv-algo-search",
+            defaultValue = "heuristic",
+            description = "cuda: the search raw ONNX Runtime and the worker both use (default ${DEFAULT-VALUE})")
+    String search;
+
     @Override
     public Integer call() throws Exception {
         Report.value("machine.cpus", Runtime.getRuntime().availableProcessors());
         Report.value("machine.java", System.getProperty("java.version"));
+        if (cuda()) {
+            runOnCuda();
+            return 0;
+        }
         for (Case c : cases()) {
             if (only == null || only.equals(c.name())) {
                 run(c);
             }
         }
         return 0;
+    }
+
+    private boolean cuda() {
+        return switch (device) {
+            case "cpu" -> false;
+            case "cuda" -> true;
+            default -> throw new IllegalArgumentException("--device must be cpu or cuda, got '" + device + "'");
+        };
+    }
+
+    /**
+     * ppocr-det on the GPU, in one worker: batching on (padded to warmed sizes, two runners),
+     * on with one runner, on without padding (only the warmed sizes 1, 2, 4, 8, 16, 32 are
+     * warm), and off; against raw ONNX Runtime at 1, 8, 16 and 32 with the same CUDA options.
+     */
+    private void runOnCuda() throws Exception {
+        Path model = models.resolve("ppocr-det/1/model.onnx");
+        if (!Files.isRegularFile(model)) {
+            throw new IllegalStateException(model + " is missing; run models/fetch first");
+        }
+        String key = "pool.ppocr-det.";
+        int n = clients == null ? 32 : clients;
+        CudaOptions options = CudaOptions.DEFAULTS.withConvAlgoSearch(
+                CudaOptions.ConvAlgoSearch.valueOf(search.toUpperCase(java.util.Locale.ROOT)));
+        Path repo = Files.createTempDirectory("ember-bench-pool-cuda");
+        install(repo, "det-batched", model, GpuMode.workerConfig(2, true, search));
+        install(repo, "det-batched-1runner", model, GpuMode.workerConfig(1, true, search));
+        install(repo, "det-batched-nopad", model, GpuMode.workerConfig(2, false, search));
+        install(
+                repo,
+                "det-unbatched",
+                model,
+                GpuMode.workerConfig(2, false, search).replace("max_batch_size: 32", "max_batch_size: 0"));
+        List<String> jvm = new ArrayList<>(List.of("-Xmx8g"));
+        jvm.addAll(GpuMode.childJvmOptions());
+        Duration warm = Duration.ofSeconds(1);
+        Duration measure = Duration.ofSeconds(seconds);
+        try (WorkerProcess worker = WorkerProcess.start(repo, jvm, List.of(), Duration.ofSeconds(300), false);
+                HttpLoad load = new HttpLoad(worker.uri(), n, clientEventLoops == null ? 4 : clientEventLoops)) {
+            Report.value(key + "worker_ready_ms", worker.startupTime().toMillis());
+            InferenceRequest request = InferenceRequest.of(image(GpuMode.IMAGE));
+            List<String> phases = List.of("det-batched", "det-batched-1runner", "det-batched-nopad", "det-unbatched");
+            Map<String, HttpLoad.Call> calls = new LinkedHashMap<>();
+            for (String m : phases) {
+                calls.put(m, load.post("/v2/models/" + m + "/infer", request));
+            }
+            Report.note("ppocr-det on cuda: warming the worker and raw ONNX Runtime");
+            for (String m : phases) {
+                load.run(calls.get(m), n, Duration.ZERO, Duration.ofSeconds(2));
+            }
+            List<Integer> rawSizes = List.of(1, 8, 16, 32);
+            for (int batch : rawSizes) {
+                rawCuda(model, batch, options, Duration.ofMillis(300));
+            }
+            SideBySide side = new SideBySide();
+            for (int batch : rawSizes) {
+                side.phase("raw_batch" + batch, () -> rawCuda(model, batch, options, Duration.ofSeconds(rawSeconds)));
+            }
+            Map<String, List<ClosedLoopLoad.Result>> results = new LinkedHashMap<>();
+            for (String m : phases) {
+                List<ClosedLoopLoad.Result> into = new ArrayList<>();
+                results.put(m, into);
+                side.phase(m, () -> throughput(load, calls.get(m), n, warm, measure, into));
+            }
+            side.run(repetitions);
+
+            int bestBatch = rawSizes.get(0);
+            for (int batch : rawSizes) {
+                double rows = side.median("raw_batch" + batch);
+                Report.value(key + "raw_batch" + batch + "_rows_per_s", rows);
+                if (rows > side.median("raw_batch" + bestBatch)) {
+                    bestBatch = batch;
+                }
+            }
+            Report.value(key + "raw_best_batch", bestBatch);
+            Report.value(key + "raw_rows_per_s", side.median("raw_batch" + bestBatch));
+            for (String m : phases) {
+                report(key + m.substring("det-".length()).replace('-', '_'), side.median(m), results.get(m));
+            }
+            Report.value(key + "clients", n);
+            Report.value(key + "repetitions", repetitions);
+            Report.value(key + "cuda", options.toString());
+            side.ratio("det-batched", "raw_batch" + bestBatch).report(key + "ratio_vs_raw");
+            side.ratio("det-batched", "det-unbatched").report(key + "batching_gain");
+            side.ratio("det-batched", "det-batched-1runner").report(key + "two_runners_gain");
+            side.ratio("det-batched", "det-batched-nopad").report(key + "padding_gain");
+
+            // One client: batch 1 throughout (the first request after ready is bench coldstart's).
+            ClosedLoopLoad.Result one = load.run(calls.get("det-batched"), 1, warm, measure);
+            Report.value(key + "one_client_rps", one.throughput());
+            Report.value(key + "one_client_p50_ms", one.p50Ms());
+        }
+    }
+
+    private static double rawCuda(Path model, int batch, CudaOptions options, Duration measure) {
+        try {
+            return RawOrtThroughput.rowsPerSecondOnCuda(
+                    model, "x", GpuMode.IMAGE, batch, options, Duration.ofMillis(500), measure);
+        } catch (OrtException e) {
+            throw new IllegalStateException("raw ONNX Runtime on CUDA failed at batch " + batch, e);
+        }
     }
 
     private List<Case> cases() throws IOException {
@@ -229,15 +358,23 @@ final class PoolBench implements Callable<Integer> {
     }
 
     private static Tensor input(Case c) {
+        return input(c.input(), c.rowShape());
+    }
+
+    private static Tensor image(long[] shape) {
+        return input("x", shape);
+    }
+
+    private static Tensor input(String name, long[] shape) {
         int n = 1;
-        for (long d : c.rowShape()) {
+        for (long d : shape) {
             n *= (int) d;
         }
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (i % 251) / 251f;
         }
-        return Tensor.ofFloats(c.input(), c.rowShape(), v);
+        return Tensor.ofFloats(name, shape, v);
     }
 
     private static void install(Path repo, String name, Path model, String config) throws IOException {

@@ -5,11 +5,13 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.ember.pool.api.config.CudaOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ceiling: ONNX Runtime's own {@code session.run} in a loop on one thread, on a prebuilt
@@ -18,7 +20,10 @@ import java.util.Map;
 final class RawOrtThroughput {
     private RawOrtThroughput() {}
 
-    /** Rows per second at {@code batch}. */
+    /** Sessions on CUDA are kept for the process: each costs ~0.6 s and each new shape's first run 1–2 s. */
+    private static final Map<String, OrtSession> CUDA_SESSIONS = new ConcurrentHashMap<>();
+
+    /** Rows per second at {@code batch}, on CPU. */
     static double rowsPerSecond(
             Path model, String input, long[] rowShape, int batch, int intraOpThreads, Duration warmup, Duration measure)
             throws OrtException {
@@ -29,24 +34,47 @@ final class RawOrtThroughput {
                 options.setIntraOpNumThreads(intraOpThreads);
             }
             try (OrtSession session = env.createSession(model.toString(), options)) {
-                long[] shape = rowShape.clone();
-                shape[0] = batch;
-                long elements = 1;
-                for (long d : shape) {
-                    elements *= d;
-                }
-                ByteBuffer data = ByteBuffer.allocateDirect((int) elements * 4).order(ByteOrder.nativeOrder());
-                for (int i = 0; i < elements; i++) {
-                    data.putFloat(i * 4, (i % 251) / 251f);
-                }
-                try (OnnxTensor tensor = OnnxTensor.createTensor(env, data, shape, OnnxJavaType.FLOAT)) {
-                    Map<String, OnnxTensor> inputs = Map.of(input, tensor);
-                    runFor(session, inputs, warmup);
-                    long start = System.nanoTime();
-                    long runs = runFor(session, inputs, measure);
-                    return runs * batch / ((System.nanoTime() - start) / 1e9);
-                }
+                return rowsPerSecond(session, input, rowShape, batch, warmup, measure);
             }
+        }
+    }
+
+    /** Rows per second at {@code batch} on CUDA device 0 with {@code cuda}; the session is reused. */
+    static double rowsPerSecondOnCuda(
+            Path model, String input, long[] rowShape, int batch, CudaOptions cuda, Duration warmup, Duration measure)
+            throws OrtException {
+        OrtSession session = CUDA_SESSIONS.get(model + " " + cuda);
+        if (session == null) {
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                GpuMode.addCuda(options, cuda);
+                session = OrtEnvironment.getEnvironment().createSession(model.toString(), options);
+                CUDA_SESSIONS.put(model + " " + cuda, session);
+            }
+        }
+        return rowsPerSecond(session, input, rowShape, batch, warmup, measure);
+    }
+
+    private static double rowsPerSecond(
+            OrtSession session, String input, long[] rowShape, int batch, Duration warmup, Duration measure)
+            throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        long[] shape = rowShape.clone();
+        shape[0] = batch;
+        long elements = 1;
+        for (long d : shape) {
+            elements *= d;
+        }
+        ByteBuffer data = ByteBuffer.allocateDirect((int) elements * 4).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < elements; i++) {
+            data.putFloat(i * 4, (i % 251) / 251f);
+        }
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, data, shape, OnnxJavaType.FLOAT)) {
+            Map<String, OnnxTensor> inputs = Map.of(input, tensor);
+            runFor(session, inputs, warmup);
+            long start = System.nanoTime();
+            long runs = runFor(session, inputs, measure);
+            return runs * batch / ((System.nanoTime() - start) / 1e9);
         }
     }
 

@@ -1,0 +1,237 @@
+package dev.ember.bench;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ember.pool.api.config.CudaOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ember bench cuda}: what the CUDA provider's options cost and buy for ppocr-det at
+ * 1×3×640×640, raw ONNX Runtime from Java, so config.yaml's {@code cuda:} defaults are measured:
+ * for each {@code cudnn_conv_algo_search}, the session's creation, the first and second run of
+ * each batch size (the first pays the algorithm search) and steady images/s; {@code
+ * do_copy_in_default_stream: false}; CUDA graphs at batch 1 (correct outputs?); and, from ONNX
+ * Runtime's profiler, one batch's host-to-device copy, kernels and device-to-host copy.
+ */
+@Command(
+        name = "cuda",
+        description = "CUDA provider options for ppocr-det: search modes, first runs, graphs, one batch's parts.")
+final class CudaBench implements Callable<Integer> {
+    private static final List<Integer> SIZES = List.of(1, 2, 4, 8, 16, 32);
+
+    @Option(names = "--models", defaultValue = "models")
+    Path models;
+
+    @Option(
+            names = "--seconds",
+            defaultValue = "2",
+            description = "Seconds per steady measurement (default ${DEFAULT-VALUE})")
+    double seconds;
+
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+
+    @Override
+    public Integer call() throws Exception {
+        Path model = models.resolve("ppocr-det/1/model.onnx");
+        if (!Files.isRegularFile(model)) {
+            throw new IllegalStateException(model + " is missing; run models/fetch first");
+        }
+        for (CudaOptions.ConvAlgoSearch search : CudaOptions.ConvAlgoSearch.values()) {
+            String key = "cuda." + search.name().toLowerCase(Locale.ROOT) + ".";
+            CudaOptions options = CudaOptions.DEFAULTS.withConvAlgoSearch(search);
+            long t = System.nanoTime();
+            try (OrtSession session = open(model, options, null)) {
+                Report.value(key + "session_ms", (System.nanoTime() - t) / 1e6);
+                for (int b : SIZES) {
+                    Report.value(key + "first_run_ms.b" + b, runMs(session, b, 0));
+                    Report.value(key + "second_run_ms.b" + b, runMs(session, b, 1));
+                }
+                for (int b : List.of(1, 8, 32)) {
+                    steady(key, session, b);
+                }
+            }
+        }
+        String key = "cuda.heuristic_copy_stream.";
+        try (OrtSession session = open(model, CudaOptions.DEFAULTS.withCopyInDefaultStream(false), null)) {
+            for (int b : SIZES) {
+                runMs(session, b, 0);
+            }
+            for (int b : List.of(8, 32)) {
+                steady(key, session, b);
+            }
+        }
+        graphs(model);
+        try {
+            profile(model);
+        } catch (Exception e) {
+            Report.value("cuda.profile.error", String.valueOf(e).replace('\n', ' '));
+        }
+        return 0;
+    }
+
+    private OrtSession open(Path model, CudaOptions options, Path profileTo) throws OrtException {
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (profileTo != null) {
+                o.enableProfiling(profileTo.toString());
+            }
+            GpuMode.addCuda(o, options);
+            return env.createSession(model.toString(), o);
+        }
+    }
+
+    private static ByteBuffer images(int batch, int seed) {
+        int n = batch * 3 * 640 * 640;
+        ByteBuffer data = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < n; i++) {
+            data.putFloat(i * 4, ((i + seed) % 251) / 251f);
+        }
+        return data;
+    }
+
+    private double runMs(OrtSession session, int batch, int seed) throws OrtException {
+        try (OnnxTensor x = OnnxTensor.createTensor(
+                env, images(batch, seed), new long[] {batch, 3, 640, 640}, OnnxJavaType.FLOAT)) {
+            long t = System.nanoTime();
+            try (OrtSession.Result r = session.run(Map.of("x", x))) {
+                ((OnnxTensor) r.get(0)).getByteBuffer();
+            }
+            return (System.nanoTime() - t) / 1e6;
+        }
+    }
+
+    private void steady(String key, OrtSession session, int batch) throws OrtException {
+        try (OnnxTensor x =
+                OnnxTensor.createTensor(env, images(batch, 0), new long[] {batch, 3, 640, 640}, OnnxJavaType.FLOAT)) {
+            long until = System.nanoTime() + (long) (seconds * 1e9);
+            double[] ms = new double[100_000];
+            int runs = 0;
+            long start = System.nanoTime();
+            while (System.nanoTime() < until && runs < ms.length) {
+                long t = System.nanoTime();
+                try (OrtSession.Result r = session.run(Map.of("x", x))) {
+                    ((OnnxTensor) r.get(0)).getByteBuffer();
+                }
+                ms[runs++] = (System.nanoTime() - t) / 1e6;
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double[] done = Arrays.copyOf(ms, runs);
+            Arrays.sort(done);
+            Report.value(key + "steady_b" + batch + "_rows_per_s", runs * batch / elapsed);
+            Report.value(key + "steady_b" + batch + "_p50_ms", done[runs / 2]);
+        }
+    }
+
+    /** CUDA graphs at batch 1: replayed with new input values, are the outputs those of a plain session? */
+    private void graphs(Path model) {
+        try (OrtSession plain = open(model, CudaOptions.DEFAULTS, null);
+                OrtSession graph = open(model, CudaOptions.DEFAULTS.withCudaGraph(true), null)) {
+            double worst = 0;
+            for (int seed = 0; seed < 3; seed++) {
+                float[] a = output(plain, seed);
+                float[] b = output(graph, seed);
+                for (int i = 0; i < a.length; i++) {
+                    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+                }
+            }
+            Report.value("cuda.graph.max_abs_diff", worst);
+            Report.value("cuda.graph.correct", Boolean.toString(worst < 1e-3));
+            steady("cuda.graph.", graph, 1);
+        } catch (OrtException | RuntimeException e) {
+            Report.value("cuda.graph.error", e.getMessage().replace('\n', ' '));
+        }
+    }
+
+    private float[] output(OrtSession session, int seed) throws OrtException {
+        try (OnnxTensor x =
+                        OnnxTensor.createTensor(env, images(1, seed), new long[] {1, 3, 640, 640}, OnnxJavaType.FLOAT);
+                OrtSession.Result r = session.run(Map.of("x", x))) {
+            FloatBuffer f = ((OnnxTensor) r.get(0)).getFloatBuffer();
+            float[] out = new float[f.remaining()];
+            f.get(out);
+            return out;
+        }
+    }
+
+    /**
+     * ONNX Runtime's profiler at batches 1, 8 and 32, 2 unmeasured runs then 5 measured ones each:
+     * per run, the host-to-device copy (MemcpyFromHost, from pageable memory: synchronous), the other
+     * nodes (kernel launches; the GPU runs them asynchronously) and MemcpyToHost (waits for the
+     * kernels, then copies back). Runs are told apart by the profile's model_run events, in order.
+     */
+    private void profile(Path model) throws Exception {
+        Path dir = Files.createTempDirectory("ember-cuda-profile");
+        List<Integer> sizes = List.of(1, 8, 32);
+        int perSize = 7;
+        String file;
+        try (OrtSession session = open(model, CudaOptions.DEFAULTS, dir.resolve("ort"))) {
+            for (int b : sizes) {
+                for (int i = 0; i < perSize; i++) {
+                    double ms = runMs(session, b, i);
+                    if (i >= 2) {
+                        Report.value("cuda.profile.b" + b + ".wall_ms." + (i - 2), ms);
+                    }
+                }
+            }
+            file = session.endProfiling();
+        }
+        JsonNode events = new ObjectMapper().readTree(Path.of(file).toFile());
+        List<long[]> runs = new java.util.ArrayList<>(); // [start us, end us]
+        for (JsonNode e : events) {
+            if ("Session".equals(e.path("cat").asText())
+                    && "model_run".equals(e.path("name").asText())) {
+                long ts = e.path("ts").asLong();
+                runs.add(new long[] {ts, ts + e.path("dur").asLong()});
+            }
+        }
+        runs.sort(java.util.Comparator.comparingLong(r -> r[0]));
+        Report.value("cuda.profile.model_runs", runs.size());
+        Map<String, double[]> sums = new TreeMap<>(); // group -> ms per size index
+        for (JsonNode e : events) {
+            if (!"Node".equals(e.path("cat").asText())
+                    || !e.path("name").asText().endsWith("_kernel_time")) {
+                continue;
+            }
+            long ts = e.path("ts").asLong();
+            int run = -1;
+            for (int r = 0; r < runs.size(); r++) {
+                if (ts >= runs.get(r)[0] && ts <= runs.get(r)[1]) {
+                    run = r;
+                    break;
+                }
+            }
+            if (run < 0 || run / perSize >= sizes.size() || run % perSize < 2) {
+                continue;
+            }
+            String op = e.path("args").path("op_name").asText();
+            String group = op.equals("MemcpyFromHost") ? "h2d" : op.equals("MemcpyToHost") ? "sync_d2h" : "nodes";
+            sums.computeIfAbsent(group, k -> new double[sizes.size()])[run / perSize] +=
+                    e.path("dur").asDouble() / 1000.0;
+        }
+        for (Map.Entry<String, double[]> g : sums.entrySet()) {
+            for (int k = 0; k < sizes.size(); k++) {
+                Report.value(
+                        "cuda.profile.b" + sizes.get(k) + "." + g.getKey() + "_ms_per_run",
+                        g.getValue()[k] / (perSize - 2));
+            }
+        }
+        Report.value("cuda.profile.file", file);
+    }
+}

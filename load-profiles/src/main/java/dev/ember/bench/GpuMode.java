@@ -1,0 +1,60 @@
+package dev.ember.bench;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
+import dev.ember.pool.api.config.CudaOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code --device cuda} changes in the benches: ppocr-det at its real size (1×3×640×640), the
+ * worker's GPU config, CUDA on raw ONNX Runtime's sessions, and the JVM properties child workers
+ * need to find the GPU natives (see shared/gpu/README.md: {@code -Donnxruntime.native.path}).
+ */
+final class GpuMode {
+    static final long[] IMAGE = {1, 3, 640, 640};
+
+    /**
+     * The worker's GPU config for ppocr-det: batches padded to warmed sizes (so no request pays
+     * cuDNN's algorithm search), two runners so one batch is staged while the other computes.
+     */
+    static String workerConfig(int instances, boolean pad, String search) {
+        return """
+                device: cuda:0
+                gpu_required: true
+                max_batch_size: 32
+                max_queue_delay_ms: 2
+                instances: %d
+                pad_batches: %s
+                warmup: {batch_sizes: [1, 2, 4, 8, 16, 32], shapes: {x: [-1, 3, 640, 640]}}
+                dims_multiple_of: {x: [1, 1, 32, 32]}
+                cuda: {cudnn_conv_algo_search: %s}
+                """.formatted(instances, pad, search);
+    }
+
+    private GpuMode() {}
+
+    /** Adds the CUDA provider with {@code options} (the worker's own mapping) on device 0. */
+    static void addCuda(OrtSession.SessionOptions session, CudaOptions options) throws OrtException {
+        try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(0)) {
+            for (Map.Entry<String, String> e : options.providerOptions(0).entrySet()) {
+                cuda.add(e.getKey(), e.getValue());
+            }
+            session.addCUDA(cuda);
+        }
+    }
+
+    /** JVM options a child worker needs on this machine: the GPU natives' folder and the batch trace. */
+    static List<String> childJvmOptions() {
+        List<String> out = new ArrayList<>();
+        for (String p : List.of("onnxruntime.native.path", "ember.batch.trace")) {
+            String v = System.getProperty(p);
+            if (v != null) {
+                out.add("-D" + p + "=" + v);
+            }
+        }
+        return out;
+    }
+}
