@@ -66,6 +66,9 @@ final class CudaBench implements Callable<Integer> {
                 for (int b : List.of(1, 8, 32)) {
                     steady(key, session, b);
                 }
+                if (search == CudaOptions.ConvAlgoSearch.HEURISTIC) {
+                    switches(key, session);
+                }
             }
         }
         String key = "cuda.heuristic_copy_stream.";
@@ -117,7 +120,23 @@ final class CudaBench implements Callable<Integer> {
         }
     }
 
+    /** One session fed batch 1 and 32 in turn: does each change of shape pay the first run again? */
+    private void switches(String key, OrtSession session) throws OrtException {
+        double[] to1 = new double[3];
+        double[] to32 = new double[3];
+        for (int i = 0; i < 3; i++) {
+            to32[i] = runMs(session, 32, i);
+            to1[i] = runMs(session, 1, i);
+        }
+        Report.value(key + "switch_to_b32_ms", SideBySide.median(to32));
+        Report.value(key + "switch_to_b1_ms", SideBySide.median(to1));
+        runMs(session, 1, 7);
+        Report.value(key + "repeat_b1_ms", runMs(session, 1, 8));
+    }
+
     private void steady(String key, OrtSession session, int batch) throws OrtException {
+        runMs(session, batch, 0); // a change of shape pays the first run again: not steady
+        runMs(session, batch, 1);
         try (OnnxTensor x =
                 OnnxTensor.createTensor(env, images(batch, 0), new long[] {batch, 3, 640, 640}, OnnxJavaType.FLOAT)) {
             long until = System.nanoTime() + (long) (seconds * 1e9);

@@ -18,9 +18,14 @@ final class GpuMode {
 
     /**
      * The worker's GPU config for ppocr-det: batches padded to warmed sizes (so no request pays
-     * cuDNN's algorithm search), two runners so one batch is staged while the other computes.
+     * cuDNN's algorithm search), a session per batch size, two runners so one batch is staged
+     * while the other computes.
      */
     static String workerConfig(int instances, boolean pad, String search) {
+        return workerConfig(instances, pad, search, true);
+    }
+
+    static String workerConfig(int instances, boolean pad, String search, boolean sessionPerBatchSize) {
         return """
                 device: cuda:0
                 gpu_required: true

@@ -113,9 +113,10 @@ final class PoolBench implements Callable<Integer> {
     }
 
     /**
-     * ppocr-det on the GPU, in one worker: batching on (padded to warmed sizes, two runners),
-     * on with one runner, on without padding (only the warmed sizes 1, 2, 4, 8, 16, 32 are
-     * warm), and off; against raw ONNX Runtime at 1, 8, 16 and 32 with the same CUDA options.
+     * ppocr-det on the GPU, in one worker: batching on (padded to warmed sizes, a session per
+     * size, two runners), on with one runner, on without padding (one session; only the sizes 1,
+     * 2, 4, 8, 16, 32 are warm), padded on one session, and off; against raw ONNX Runtime at 1, 8,
+     * 16 and 32 (a session per size) with the same CUDA options.
      */
     private void runOnCuda() throws Exception {
         Path model = models.resolve("ppocr-det/1/model.onnx");
@@ -130,6 +131,7 @@ final class PoolBench implements Callable<Integer> {
         install(repo, "det-batched", model, GpuMode.workerConfig(2, true, search));
         install(repo, "det-batched-1runner", model, GpuMode.workerConfig(1, true, search));
         install(repo, "det-batched-nopad", model, GpuMode.workerConfig(2, false, search));
+        install(repo, "det-batched-onesession", model, GpuMode.workerConfig(2, true, search, false));
         install(
                 repo,
                 "det-unbatched",
@@ -143,7 +145,12 @@ final class PoolBench implements Callable<Integer> {
                 HttpLoad load = new HttpLoad(worker.uri(), n, clientEventLoops == null ? 4 : clientEventLoops)) {
             Report.value(key + "worker_ready_ms", worker.startupTime().toMillis());
             InferenceRequest request = InferenceRequest.of(image(GpuMode.IMAGE));
-            List<String> phases = List.of("det-batched", "det-batched-1runner", "det-batched-nopad", "det-unbatched");
+            List<String> phases = List.of(
+                    "det-batched",
+                    "det-batched-1runner",
+                    "det-batched-nopad",
+                    "det-batched-onesession",
+                    "det-unbatched");
             Map<String, HttpLoad.Call> calls = new LinkedHashMap<>();
             for (String m : phases) {
                 calls.put(m, load.post("/v2/models/" + m + "/infer", request));
@@ -188,6 +195,7 @@ final class PoolBench implements Callable<Integer> {
             side.ratio("det-batched", "det-unbatched").report(key + "batching_gain");
             side.ratio("det-batched", "det-batched-1runner").report(key + "two_runners_gain");
             side.ratio("det-batched", "det-batched-nopad").report(key + "padding_gain");
+            side.ratio("det-batched", "det-batched-onesession").report(key + "session_per_batch_size_gain");
 
             // One client: batch 1 throughout (the first request after ready is bench coldstart's).
             ClosedLoopLoad.Result one = load.run(calls.get("det-batched"), 1, warm, measure);

@@ -12,6 +12,7 @@ class GpuModeTest {
     @Test
     void theGpuWorkerConfigIsValidAndEveryBatchItFormsRunsAtAWarmedSize() {
         ModelConfig padded = ModelConfigReader.parse(GpuMode.workerConfig(2, true, "heuristic"));
+        assertThat(padded.cuda().sessionPerBatchSize()).isTrue();
         assertThat(padded.device().isGpu()).isTrue();
         assertThat(padded.gpuRequired()).isTrue();
         assertThat(padded.instances()).isEqualTo(2);

@@ -20,15 +20,20 @@ import java.util.Objects;
  * @param copyInDefaultStream do host–device copies on the compute stream (ONNX Runtime's default);
  *     false lets them run on a separate stream
  * @param cudaGraph capture the model's kernels once per shape and replay them; needs fixed input
- *     and output addresses, which ONNX Runtime's Java API (no IO binding in 1.23.2) cannot promise,
- *     so it is off unless asked for
+ *     and output addresses, which ONNX Runtime's Java API (no IO binding in 1.23.2) cannot promise:
+ *     on the H200 a session with it failed its first run of ppocr-det, so it is off unless asked for
+ * @param sessionPerBatchSize with {@code pad_batches}, one session per warmed batch size, each only
+ *     ever fed its one shape: ONNX Runtime 1.23.2's CUDA convolutions pay their first-run cost
+ *     (0.1–0.9 s for ppocr-det) again each time a session's input shape changes, measured on the
+ *     H200, so one session serving batches of 1, 8 and 32 in turn ran 10–50 times slower
  */
 public record CudaOptions(
         ConvAlgoSearch convAlgoSearch,
         long memLimitBytes,
         ArenaExtend arenaExtend,
         boolean copyInDefaultStream,
-        boolean cudaGraph) {
+        boolean cudaGraph,
+        boolean sessionPerBatchSize) {
 
     public enum ConvAlgoSearch {
         EXHAUSTIVE,
@@ -42,7 +47,7 @@ public record CudaOptions(
     }
 
     public static final CudaOptions DEFAULTS =
-            new CudaOptions(ConvAlgoSearch.HEURISTIC, 0, ArenaExtend.NEXT_POWER_OF_TWO, true, false);
+            new CudaOptions(ConvAlgoSearch.HEURISTIC, 0, ArenaExtend.NEXT_POWER_OF_TWO, true, false, true);
 
     public CudaOptions {
         Objects.requireNonNull(convAlgoSearch, "convAlgoSearch");
@@ -72,21 +77,27 @@ public record CudaOptions(
     }
 
     public CudaOptions withConvAlgoSearch(ConvAlgoSearch search) {
-        return new CudaOptions(search, memLimitBytes, arenaExtend, copyInDefaultStream, cudaGraph);
+        return new CudaOptions(search, memLimitBytes, arenaExtend, copyInDefaultStream, cudaGraph, sessionPerBatchSize);
     }
 
     public CudaOptions withCopyInDefaultStream(boolean copy) {
-        return new CudaOptions(convAlgoSearch, memLimitBytes, arenaExtend, copy, cudaGraph);
+        return new CudaOptions(convAlgoSearch, memLimitBytes, arenaExtend, copy, cudaGraph, sessionPerBatchSize);
+    }
+
+    public CudaOptions withSessionPerBatchSize(boolean perSize) {
+        return new CudaOptions(convAlgoSearch, memLimitBytes, arenaExtend, copyInDefaultStream, cudaGraph, perSize);
     }
 
     public CudaOptions withCudaGraph(boolean graph) {
-        return new CudaOptions(convAlgoSearch, memLimitBytes, arenaExtend, copyInDefaultStream, graph);
+        return new CudaOptions(
+                convAlgoSearch, memLimitBytes, arenaExtend, copyInDefaultStream, graph, sessionPerBatchSize);
     }
 
     @Override
     public String toString() {
         return "cudnn_conv_algo_search=" + convAlgoSearch.name().toLowerCase(Locale.ROOT) + " gpu_mem_limit="
                 + memLimitBytes + " arena_extend_strategy=" + arenaExtend.name().toLowerCase(Locale.ROOT)
-                + " do_copy_in_default_stream=" + copyInDefaultStream + " enable_cuda_graph=" + cudaGraph;
+                + " do_copy_in_default_stream=" + copyInDefaultStream + " enable_cuda_graph=" + cudaGraph
+                + " session_per_batch_size=" + sessionPerBatchSize;
     }
 }

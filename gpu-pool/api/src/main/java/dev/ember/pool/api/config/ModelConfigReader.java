@@ -52,7 +52,8 @@ import java.util.stream.Collectors;
  * cuda: {cudnn_conv_algo_search: heuristic,   # exhaustive | heuristic | default
  *        gpu_mem_limit_mb: 0,                 # 0 = no limit
  *        arena_extend_strategy: next_power_of_two,   # or same_as_requested
- *        do_copy_in_default_stream: true, enable_cuda_graph: false}
+ *        do_copy_in_default_stream: true, enable_cuda_graph: false,
+ *        session_per_batch_size: true}      # with pad_batches: one session per warmed size
  * scaling: {target_concurrency: 8, min_warm: 0, max_workers: 4, initial_scale: 0,
  *           stable_window_seconds: 60, scale_to_zero_grace_seconds: 30}   # local pool only
  * </pre>
@@ -180,7 +181,8 @@ public final class ModelConfigReader {
             Long gpuMemLimitMb,
             String arenaExtendStrategy,
             Boolean doCopyInDefaultStream,
-            Boolean enableCudaGraph) {
+            Boolean enableCudaGraph,
+            Boolean sessionPerBatchSize) {
         CudaOptions toOptions() {
             CudaOptions d = CudaOptions.DEFAULTS;
             return new CudaOptions(
@@ -195,7 +197,8 @@ public final class ModelConfigReader {
                             ? d.arenaExtend()
                             : enumOf(CudaOptions.ArenaExtend.class, "cuda.arena_extend_strategy", arenaExtendStrategy),
                     or(doCopyInDefaultStream, d.copyInDefaultStream()),
-                    or(enableCudaGraph, d.cudaGraph()));
+                    or(enableCudaGraph, d.cudaGraph()),
+                    or(sessionPerBatchSize, d.sessionPerBatchSize()));
         }
     }
 

@@ -254,6 +254,7 @@ class ModelConfigReaderTest {
                   arena_extend_strategy: same_as_requested
                   do_copy_in_default_stream: false
                   enable_cuda_graph: true
+                  session_per_batch_size: false
                 """);
         assertThat(c.padBatches()).isTrue();
         assertThat(c.cuda())
@@ -262,7 +263,8 @@ class ModelConfigReaderTest {
                         2048L << 20,
                         CudaOptions.ArenaExtend.SAME_AS_REQUESTED,
                         false,
-                        true));
+                        true,
+                        false));
         assertThat(c.cuda().providerOptions(c.device().index()))
                 .containsExactly(
                         java.util.Map.entry("device_id", "1"),

@@ -40,6 +40,8 @@ public final class ModelSession implements BatchRunner, AutoCloseable {
     private final OrtSession session;
     private final Device device;
     private final ModelMetadata metadata;
+    /** Sessions by batch size (dimension 0), each fed only that shape; empty: {@link #session} runs all. */
+    private volatile Map<Long, OrtSession> byBatchSize = Map.of();
 
     private ModelSession(String name, OrtEnvironment env, OrtSession session, Device device, ModelMetadata metadata) {
         this.name = name;
@@ -86,6 +88,42 @@ public final class ModelSession implements BatchRunner, AutoCloseable {
         return metadata;
     }
 
+    /**
+     * Opens one more session per batch size in {@code sizes} but the first (which the primary
+     * session takes), so that each session only ever sees one shape: on CUDA, ONNX Runtime 1.23.2's
+     * convolutions redo their first-run work whenever a session's input shape changes (see {@link
+     * dev.ember.pool.api.config.CudaOptions#sessionPerBatchSize}). Call once, before serving. A batch
+     * of any other size runs on the primary session.
+     */
+    public void openPerBatchSize(
+            List<Integer> sizes, Path file, ModelConfig config, Optional<OptimizedModelCache> cache) {
+        Map<Long, OrtSession> opened = new LinkedHashMap<>();
+        try {
+            for (int i = 1; i < sizes.size(); i++) {
+                SessionFactory.Opened o = SessionFactory.open(env, name, file, config, cache);
+                opened.put((long) sizes.get(i), o.session());
+                if (!o.device().equals(device)) {
+                    throw new InferenceException(
+                            InferenceException.Reason.DEVICE_ERROR,
+                            "model '" + name + "': a session for batch size " + sizes.get(i) + " opened on "
+                                    + o.device() + ", the first on " + device);
+                }
+            }
+        } catch (RuntimeException e) {
+            opened.values().forEach(ModelSession::closeQuietly);
+            throw e;
+        }
+        if (!sizes.isEmpty()) {
+            opened.put((long) sizes.get(0), session);
+        }
+        byBatchSize = Map.copyOf(opened);
+    }
+
+    /** How many sessions this model holds (1 unless {@link #openPerBatchSize} added some). */
+    public int sessionCount() {
+        return Math.max(1, byBatchSize.size());
+    }
+
     /** Where the session really runs (CPU after a CUDA fallback). */
     public Device device() {
         return device;
@@ -98,8 +136,8 @@ public final class ModelSession implements BatchRunner, AutoCloseable {
             for (Tensor t : inputs.values()) {
                 ortInputs.put(t.name(), OrtTensors.toOrt(env, t));
             }
-            try (OrtSession.Result result =
-                    outputs.isEmpty() ? session.run(ortInputs) : session.run(ortInputs, outputs)) {
+            OrtSession s = sessionFor(inputs);
+            try (OrtSession.Result result = outputs.isEmpty() ? s.run(ortInputs) : s.run(ortInputs, outputs)) {
                 Map<String, Tensor> out = new LinkedHashMap<>();
                 for (Map.Entry<String, OnnxValue> e : result) {
                     out.put(e.getKey(), OrtTensors.fromOrt(e.getKey(), e.getValue()));
@@ -111,6 +149,17 @@ public final class ModelSession implements BatchRunner, AutoCloseable {
         } finally {
             ortInputs.values().forEach(OnnxTensor::close);
         }
+    }
+
+    private OrtSession sessionFor(Map<String, Tensor> inputs) {
+        Map<Long, OrtSession> sessions = byBatchSize;
+        if (sessions.isEmpty() || inputs.isEmpty()) {
+            return session;
+        }
+        Tensor first = inputs.values().iterator().next();
+        return first.shape().rank() == 0
+                ? session
+                : sessions.getOrDefault(first.shape().dim(0), session);
     }
 
     private InferenceException classify(OrtException e) {
@@ -142,6 +191,11 @@ public final class ModelSession implements BatchRunner, AutoCloseable {
 
     @Override
     public void close() {
+        for (OrtSession s : byBatchSize.values()) {
+            if (s != session) {
+                closeQuietly(s);
+            }
+        }
         closeQuietly(session);
     }
 

@@ -79,22 +79,29 @@ public final class ServedModel implements AutoCloseable {
             WorkerMetrics metrics,
             Optional<OptimizedModelCache> cache) {
         long start = System.nanoTime();
-        ModelSession session = ModelSession.open(
-                location.name(), location.versionLabel(), location.modelFile(), location.config(), cache);
-        Duration modelLoad = Duration.ofNanos(System.nanoTime() - start);
-        boolean batched = location.config().batching() && session.metadata().batchable();
-        long warmStart = System.nanoTime();
+        ModelConfig config = location.config();
+        ModelSession session =
+                ModelSession.open(location.name(), location.versionLabel(), location.modelFile(), config, cache);
+        boolean batched = config.batching() && session.metadata().batchable();
+        List<Integer> padSizes = config.padBatches() ? WarmupPlan.batchSizes(config, batched) : List.<Integer>of();
+        boolean perBatchSize = batched
+                && !padSizes.isEmpty()
+                && session.device().isGpu()
+                && config.cuda().sessionPerBatchSize();
         int runs;
-        List<Integer> padSizes;
         DimensionMultiples dimensions;
+        Duration modelLoad;
+        long warmStart;
         try {
-            dimensions =
-                    DimensionMultiples.of(location.name(), location.config().dimsMultipleOf(), session.metadata());
-            WarmupPlan plan = WarmupPlan.of(location.config(), session.metadata(), batched, location.modelDirectory());
-            padSizes = location.config().padBatches()
-                    ? WarmupPlan.batchSizes(location.config(), batched)
-                    : List.<Integer>of();
-            runs = ModelWarmup.run(location.name(), session, plan);
+            if (perBatchSize) {
+                session.openPerBatchSize(padSizes, location.modelFile(), config, cache);
+            }
+            modelLoad = Duration.ofNanos(System.nanoTime() - start);
+            warmStart = System.nanoTime();
+            dimensions = DimensionMultiples.of(location.name(), config.dimsMultipleOf(), session.metadata());
+            WarmupPlan plan = WarmupPlan.of(config, session.metadata(), batched, location.modelDirectory());
+            // Sessions of their own warm side by side: the first-run work of each shape is mostly the CPU's.
+            runs = ModelWarmup.run(location.name(), session, plan, perBatchSize);
         } catch (RuntimeException e) {
             session.close();
             throw e;

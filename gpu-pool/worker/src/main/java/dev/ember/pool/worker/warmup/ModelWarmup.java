@@ -5,8 +5,14 @@ import dev.ember.pool.api.Tensor;
 import dev.ember.pool.worker.batching.BatchRunner;
 import dev.ember.warmup.plan.WarmupPlan;
 import dev.ember.warmup.plan.WarmupStep;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Executes a model's {@link WarmupPlan} on its session before the model is reported ready. What to
@@ -26,6 +32,65 @@ public final class ModelWarmup {
      * @return how many runs were made
      */
     public static int run(String model, BatchRunner runner, WarmupPlan plan) {
+        return run(model, runner, plan, false);
+    }
+
+    /**
+     * As {@link #run(String, BatchRunner, WarmupPlan)}; with {@code parallel} every step runs on a
+     * thread of its own at once (for a runner whose batch sizes have sessions of their own), and
+     * the result is the same as if they had run in turn.
+     */
+    public static int run(String model, BatchRunner runner, WarmupPlan plan, boolean parallel) {
+        if (!parallel || plan.steps().size() < 2) {
+            return sequential(model, runner, plan);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(plan.steps().size(), r -> {
+            Thread t = new Thread(r, "ember-warmup-" + model);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<RuntimeException>> done = new ArrayList<>();
+            for (WarmupStep step : plan.steps()) {
+                done.add(pool.submit(() -> {
+                    try {
+                        runner.run(plan.inputsFor(step), Set.of());
+                        return null;
+                    } catch (RuntimeException e) {
+                        return new IllegalStateException(
+                                "at batch size " + step.batchSize() + ": " + e.getMessage(), e);
+                    }
+                }));
+            }
+            int runs = 0;
+            RuntimeException first = null;
+            for (Future<RuntimeException> f : done) {
+                RuntimeException e = f.get();
+                if (e == null) {
+                    runs++;
+                } else if (first == null) {
+                    first = e;
+                }
+            }
+            if (first != null) {
+                String what = "warmup of model '" + model + "' failed " + first.getMessage();
+                if (plan.strict()) {
+                    throw new InferenceException(InferenceException.Reason.MODEL_ERROR, what, null, first.getCause());
+                }
+                LOG.log(System.Logger.Level.WARNING, "{0}; serving it partly cold", what);
+            }
+            return runs;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InferenceException(InferenceException.Reason.MODEL_ERROR, "warmup interrupted", null, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int sequential(String model, BatchRunner runner, WarmupPlan plan) {
         int runs = 0;
         for (WarmupStep step : plan.steps()) {
             try {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.ember.pool.api.InferenceException;
 import dev.ember.pool.api.InferenceResponse;
 import dev.ember.pool.api.config.Device;
+import dev.ember.pool.api.config.ModelConfig;
 import dev.ember.pool.api.config.ModelConfigException;
 import dev.ember.pool.api.config.ModelConfigReader;
 import dev.ember.pool.api.http.HttpPoolClient;
@@ -74,6 +75,25 @@ class DeviceFallbackIT {
             String metrics = new Http(worker.port()).get("/metrics").body();
             assertThat(metrics).contains("ember_batch_padding_count{model=\"gpu-padded\"}");
             assertThat(metrics).contains("ember_stage_seconds_count{model=\"gpu-padded\"}");
+        }
+    }
+
+    @Test
+    void perBatchSizeSessionsEachTakeTheirOwnShapeAndAnswerAsOneSessionDoes() {
+        Path model = ModelFixtures.modelFile("mlp-tiny");
+        ModelConfig config = ModelConfigReader.parse("max_batch_size: 8\npad_batches: true");
+        try (ModelSession one = ModelSession.open("mlp-tiny", "1", model, config);
+                ModelSession many = ModelSession.open("mlp-tiny", "1", model, config)) {
+            many.openPerBatchSize(List.of(1, 4, 8), model, config, java.util.Optional.empty());
+            assertThat(one.sessionCount()).isEqualTo(1);
+            assertThat(many.sessionCount()).isEqualTo(3);
+            for (int rows : new int[] {1, 4, 8, 3}) { // 3 has no session of its own: the first one runs it
+                var inputs = WorkerIT.mlpRequest(rows).inputs().stream()
+                        .collect(java.util.stream.Collectors.toMap(dev.ember.pool.api.Tensor::name, t -> t));
+                float[] want = one.run(inputs, java.util.Set.of()).get("logits").toFloats();
+                assertThat(many.run(inputs, java.util.Set.of()).get("logits").toFloats())
+                        .containsExactly(want, within(1e-6f));
+            }
         }
     }
 

@@ -64,6 +64,41 @@ class ModelWarmupTest {
     }
 
     @Test
+    void inParallelEveryStepRunsOnceAtTheSameTimeAndAConfiguredFailureStillFailsTheLoad() throws Exception {
+        ModelConfig config = ModelConfigReader.parse(
+                "max_batch_size: 8\npreferred_batch_sizes: [4]\nwarmup: {shapes: {x: [-1, 3, 64, 96]}}");
+        java.util.concurrent.CountDownLatch together = new java.util.concurrent.CountDownLatch(3);
+        List<Shape> shapes = java.util.Collections.synchronizedList(new ArrayList<>());
+        BatchRunner meeting = (inputs, outputs) -> {
+            together.countDown();
+            try {
+                // Each step waits for the others: this only finishes if all three run at once.
+                assertThat(together.await(10, java.util.concurrent.TimeUnit.SECONDS))
+                        .isTrue();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            shapes.add(inputs.get("x").shape());
+            return Map.of();
+        };
+        assertThat(ModelWarmup.run("det", meeting, WarmupPlan.of(config, image, true, dir), true))
+                .isEqualTo(3);
+        assertThat(shapes)
+                .containsExactlyInAnyOrder(Shape.of(1, 3, 64, 96), Shape.of(4, 3, 64, 96), Shape.of(8, 3, 64, 96));
+
+        BatchRunner failsAtFour = (inputs, outputs) -> {
+            if (inputs.get("x").shape().dim(0) == 4) {
+                throw new IllegalStateException("out of memory");
+            }
+            return Map.of();
+        };
+        assertThatThrownBy(() -> ModelWarmup.run("det", failsAtFour, WarmupPlan.of(config, image, true, dir), true))
+                .isInstanceOf(InferenceException.class)
+                .hasMessageContaining("warmup of model 'det' failed at batch size 4")
+                .hasMessageContaining("out of memory");
+    }
+
+    @Test
     void anEmptyPlanRunsNothing() {
         assertThat(ModelWarmup.run("det", recording, WarmupPlan.NONE)).isZero();
         assertThat(runs).isEmpty();
