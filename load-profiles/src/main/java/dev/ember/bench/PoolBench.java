@@ -7,6 +7,7 @@ import dev.ember.pool.api.Tensor;
 import dev.ember.pool.api.config.CudaOptions;
 import dev.ember.pool.worker.WorkerProcess;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,6 +84,14 @@ final class PoolBench implements Callable<Integer> {
     Integer clientEventLoops;
 
     @Option(
+            names = "--cuda-variants",
+            defaultValue = "wait,nopad,onesession",
+            description = "cuda: worker variants measured beside batched and unbatched, any of wait (8 ms delay,"
+                    + " preferred 16 and 32), nopad (no padding, one session), onesession (padded, one session)"
+                    + " (default ${DEFAULT-VALUE})")
+    String cudaVariants;
+
+    @Option(
             names = "--cudnn-conv-algo-search",
             defaultValue = "heuristic",
             description = "cuda: the search raw ONNX Runtime and the worker both use (default ${DEFAULT-VALUE})")
@@ -125,6 +134,17 @@ final class PoolBench implements Callable<Integer> {
         }
         String key = "pool.ppocr-det.";
         int n = clients == null ? 32 : clients;
+        List<String> variants = new ArrayList<>();
+        for (String v : cudaVariants.split(",")) {
+            if (v.isBlank()) {
+                continue;
+            }
+            if (!List.of("wait", "nopad", "onesession").contains(v.trim())) {
+                throw new IllegalArgumentException(
+                        "--cuda-variants takes wait, nopad and onesession, comma-separated; got '" + v.trim() + "'");
+            }
+            variants.add("det-batched-" + v.trim());
+        }
         CudaOptions options = CudaOptions.DEFAULTS.withConvAlgoSearch(
                 CudaOptions.ConvAlgoSearch.valueOf(search.toUpperCase(java.util.Locale.ROOT)));
         Path repo = Files.createTempDirectory("ember-bench-pool-cuda");
@@ -132,6 +152,12 @@ final class PoolBench implements Callable<Integer> {
         install(repo, "det-batched-1runner", model, GpuMode.workerConfig(1, true, search));
         install(repo, "det-batched-nopad", model, GpuMode.workerConfig(2, false, search));
         install(repo, "det-batched-onesession", model, GpuMode.workerConfig(2, true, search, false));
+        install(
+                repo,
+                "det-batched-wait",
+                model,
+                GpuMode.workerConfig(2, true, search)
+                        .replace("max_queue_delay_ms: 2", "max_queue_delay_ms: 8\npreferred_batch_sizes: [16, 32]"));
         install(
                 repo,
                 "det-unbatched",
@@ -145,12 +171,9 @@ final class PoolBench implements Callable<Integer> {
                 HttpLoad load = new HttpLoad(worker.uri(), n, clientEventLoops == null ? 4 : clientEventLoops)) {
             Report.value(key + "worker_ready_ms", worker.startupTime().toMillis());
             InferenceRequest request = InferenceRequest.of(image(GpuMode.IMAGE));
-            List<String> phases = List.of(
-                    "det-batched",
-                    "det-batched-1runner",
-                    "det-batched-nopad",
-                    "det-batched-onesession",
-                    "det-unbatched");
+            List<String> phases = new ArrayList<>(List.of("det-batched", "det-batched-1runner"));
+            phases.addAll(variants);
+            phases.add("det-unbatched");
             Map<String, HttpLoad.Call> calls = new LinkedHashMap<>();
             for (String m : phases) {
                 calls.put(m, load.post("/v2/models/" + m + "/infer", request));
@@ -194,14 +217,50 @@ final class PoolBench implements Callable<Integer> {
             side.ratio("det-batched", "raw_batch" + bestBatch).report(key + "ratio_vs_raw");
             side.ratio("det-batched", "det-unbatched").report(key + "batching_gain");
             side.ratio("det-batched", "det-batched-1runner").report(key + "two_runners_gain");
-            side.ratio("det-batched", "det-batched-nopad").report(key + "padding_gain");
-            side.ratio("det-batched", "det-batched-onesession").report(key + "session_per_batch_size_gain");
+            for (String v : variants) {
+                side.ratio("det-batched", v).report(key + "vs_" + v.substring("det-batched-".length()));
+            }
+            for (String m : phases) {
+                workerBreakdown(
+                        worker.uri(), m, key + m.substring("det-".length()).replace('-', '_') + ".worker.");
+            }
 
             // One client: batch 1 throughout (the first request after ready is bench coldstart's).
             ClosedLoopLoad.Result one = load.run(calls.get("det-batched"), 1, warm, measure);
             Report.value(key + "one_client_rps", one.throughput());
             Report.value(key + "one_client_p50_ms", one.p50Ms());
         }
+    }
+
+    /**
+     * The worker's own view of a phase, from its /metrics (means over every repetition): time from
+     * a request's arrival to its answer, of which queue wait and batch compute (stage + run).
+     */
+    private static void workerBreakdown(URI worker, String model, String prefix) throws Exception {
+        String text = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(worker.resolve("/metrics"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        Map<String, double[]> sums = new LinkedHashMap<>();
+        java.util.regex.Pattern line =
+                java.util.regex.Pattern.compile("^(ember_[a-z_]+)_(sum|count)\\{([^}]*)\\} (\\S+)$");
+        for (String l : text.split("\n")) {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (m.matches() && m.group(3).contains("model=\"" + model + "\"")) {
+                double[] v = sums.computeIfAbsent(m.group(1), k -> new double[2]);
+                v[m.group(2).equals("sum") ? 0 : 1] += Double.parseDouble(m.group(4));
+            }
+        }
+        sums.forEach((metric, v) -> {
+            if (v[1] > 0) {
+                boolean seconds = metric.endsWith("_seconds");
+                Report.value(
+                        prefix + metric.replace("ember_", "") + (seconds ? "_mean_ms" : "_mean"),
+                        seconds ? v[0] / v[1] * 1000 : v[0] / v[1]);
+            }
+        });
     }
 
     private static double rawCuda(Path model, int batch, CudaOptions options, Duration measure) {

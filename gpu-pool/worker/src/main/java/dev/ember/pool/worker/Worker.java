@@ -68,7 +68,7 @@ public final class Worker implements AutoCloseable {
                 .setBlockedThreadCheckInterval(10)
                 .setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
         try {
-            V2HttpServer server = new V2HttpServer(vertx, service, metrics, config.maxBodyBytes());
+            V2HttpServer server = new V2HttpServer(vertx, service, metrics, config.maxBodyBytes(), config.eventLoops());
             int port = server.start(config.host(), config.port());
             return new Worker(config, vertx, service, server, port, runtimeInit);
         } catch (RuntimeException e) {
