@@ -5,6 +5,7 @@ import dev.ember.load.profile.LoadProfile;
 import dev.ember.load.report.CompareResult;
 import dev.ember.load.report.RunResult;
 import dev.ember.load.run.Configuration;
+import dev.ember.load.run.EmberInstance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,16 +51,27 @@ final class Compare {
 
     static Outcome run(LoadProfile profile, ProfileRun.Setup setup, int repetitions) {
         Map<String, List<RunResult>> runs = new LinkedHashMap<>();
-        SideBySide side = new SideBySide();
-        for (Configuration c : Configuration.COMPARED) {
-            runs.put(c.name(), new ArrayList<>());
-            side.phase(c.name(), () -> {
-                RunResult r = ProfileRun.run(profile, c, setup);
-                runs.get(c.name()).add(r);
-                return r.totals().byOutcome().getOrDefault("2xx", 0L);
-            });
+        Map<String, EmberInstance> embers = new LinkedHashMap<>();
+        try {
+            SideBySide side = new SideBySide();
+            for (Configuration c : Configuration.COMPARED) {
+                runs.put(c.name(), new ArrayList<>());
+                side.phase(c.name(), () -> {
+                    // One Ember per configuration, started on its first turn and kept for the next
+                    // ones: starting one costs more than a run of the compare profile. Each run
+                    // has its own input salt (no hit from an earlier run) and warms up as a fresh one.
+                    EmberInstance ember = setup.target().isPresent()
+                            ? null
+                            : embers.computeIfAbsent(c.name(), n -> ProfileRun.start(profile, c, setup));
+                    RunResult r = ProfileRun.runOn(profile, c, setup, ember);
+                    runs.get(c.name()).add(r);
+                    return r.totals().byOutcome().getOrDefault("2xx", 0L);
+                });
+            }
+            side.run(repetitions);
+        } finally {
+            embers.values().forEach(EmberInstance::close);
         }
-        side.run(repetitions);
         List<String> names = List.copyOf(runs.keySet());
         List<CompareResult.Row> rows = new ArrayList<>();
         for (Figure f : FIGURES) {

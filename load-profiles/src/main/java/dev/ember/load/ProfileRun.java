@@ -43,109 +43,126 @@ final class ProfileRun {
 
     private ProfileRun() {}
 
+    /** One run, against the target or an Ember started for it (and stopped after). */
     static RunResult run(LoadProfile profile, Configuration configuration, Setup setup) {
-        long salt = new java.util.SplittableRandom().nextLong(1, 1L << 20);
-        Map<String, Map<String, Object>> overrides =
-                configuration.overrides(profile.models(), profile.deployment().models());
+        if (setup.target().isPresent()) {
+            return runOn(profile, configuration, setup, null);
+        }
+        try (EmberInstance ember = start(profile, configuration, setup)) {
+            return runOn(profile, configuration, setup, ember);
+        }
+    }
+
+    /**
+     * Starts {@code bin/ember up} with the profile's deployment settings under {@code configuration},
+     * with a Redis key prefix of its own (no earlier answers cached).
+     */
+    static EmberInstance start(LoadProfile profile, Configuration configuration, Setup setup) {
+        Map<String, String> env = environment(profile, configuration);
+        Path log = setup.logs().resolve(profile.name() + "-" + slug(configuration.name()) + ".ember.log");
+        try {
+            Files.createDirectories(setup.logs());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Report.note(profile.name() + ": starting bin/ember up (" + configuration.name() + "), log " + log);
+        return EmberInstance.start(
+                setup.launcher(), setup.models(), overrides(profile, configuration), env, log, Duration.ofMinutes(5));
+    }
+
+    private static Map<String, Map<String, Object>> overrides(LoadProfile profile, Configuration configuration) {
+        return configuration.overrides(profile.models(), profile.deployment().models());
+    }
+
+    private static Map<String, String> environment(LoadProfile profile, Configuration configuration) {
         Map<String, String> env = new LinkedHashMap<>(profile.deployment().environment());
         env.putAll(configuration.environment());
         env.put("EMBER_REDIS_KEY_PREFIX", "load-" + UUID.randomUUID().toString().substring(0, 8) + ":");
-        EmberInstance ember = null;
-        try {
-            URI target;
-            String label;
-            if (setup.target().isPresent()) {
-                target = setup.target().get();
-                label = "as deployed at the target (the profile's deployment settings are not applied)";
-            } else {
-                Path log = setup.logs().resolve(profile.name() + "-" + slug(configuration.name()) + ".ember.log");
-                Files.createDirectories(setup.logs());
-                Report.note(profile.name() + ": starting bin/ember up (" + configuration.name() + "), log " + log);
-                ember = EmberInstance.start(
-                        setup.launcher(), setup.models(), overrides, env, log, Duration.ofMinutes(5));
-                target = ember.uri();
-                label = configuration.name();
-            }
-            List<URI> metricUrls = new ArrayList<>();
-            // The functions serve /q/metrics on their management port (9000 unless started otherwise).
-            URI metrics =
-                    ember != null ? ember.metricsUri() : URI.create("http://" + target.getHost() + ":9000/q/metrics");
-            metricUrls.add(setup.metricsUrl().orElse(metrics));
-            metricUrls.addAll(setup.workerMetrics());
-            try (OpenLoopRunner runner = new OpenLoopRunner(target, profile.bounds())) {
-                if (ember != null) {
-                    // A deployed Ember has seen its models before: one request per model, unmeasured,
-                    // so the gateway knows each signature and every later cold start is the pool's
-                    // (and counted in ember_pool_cold_waits_total), not the first lookup of a model.
-                    for (String model : profile.models()) {
-                        var first = profile.mix().stream()
-                                .filter(c -> c.model().equals(model))
-                                .findFirst()
-                                .orElseThrow();
-                        int status = runner.once(first, salt);
-                        if (status / 100 != 2) {
-                            throw new IllegalStateException(
-                                    profile.name() + ": the first request of class " + first.name() + " to " + model
-                                            + " was answered " + status + "; see " + ember.log());
-                        }
+        return env;
+    }
+
+    /**
+     * One run against {@code ember} (started by {@link #start} in {@code configuration}), or against
+     * the setup's target when {@code ember} is null. Each run has its own input salt, so no answer
+     * an earlier run left in the cache is a hit.
+     */
+    static RunResult runOn(LoadProfile profile, Configuration configuration, Setup setup, EmberInstance ember) {
+        long salt = new java.util.SplittableRandom().nextLong(1, 1L << 20);
+        Map<String, Map<String, Object>> overrides = overrides(profile, configuration);
+        URI target = ember != null ? ember.uri() : setup.target().orElseThrow();
+        String label = ember != null
+                ? configuration.name()
+                : "as deployed at the target (the profile's deployment settings are not applied)";
+        List<URI> metricUrls = new ArrayList<>();
+        // The functions serve /q/metrics on their management port (9000 unless started otherwise).
+        URI metrics = ember != null ? ember.metricsUri() : URI.create("http://" + target.getHost() + ":9000/q/metrics");
+        metricUrls.add(setup.metricsUrl().orElse(metrics));
+        metricUrls.addAll(setup.workerMetrics());
+        try (OpenLoopRunner runner = new OpenLoopRunner(target, profile.bounds())) {
+            if (ember != null) {
+                // A deployed Ember has seen its models before: one request per model, unmeasured,
+                // so the gateway knows each signature and every later cold start is the pool's
+                // (and counted in ember_pool_cold_waits_total), not the first lookup of a model.
+                for (String model : profile.models()) {
+                    var first = profile.mix().stream()
+                            .filter(c -> c.model().equals(model))
+                            .findFirst()
+                            .orElseThrow();
+                    int status = runner.once(first, salt);
+                    if (status / 100 != 2) {
+                        throw new IllegalStateException(profile.name() + ": the first request of class " + first.name()
+                                + " to " + model + " was answered " + status + "; see " + ember.log());
                     }
                 }
-                Double capacity = null;
-                if (profile.capacityProbe().isPresent()) {
-                    var probe = profile.capacityProbe().get();
-                    Report.note(profile.name() + ": measuring capacity, " + probe.concurrency() + " callers of class "
-                            + probe.requestClass() + " for " + probe.seconds() + " s");
-                    capacity = runner.capacity(
-                            profile.requestClass(probe.requestClass()), salt, probe.concurrency(), probe.seconds());
-                    Report.note(profile.name() + ": capacity " + Report.format(capacity) + " req/s");
-                }
-                Schedule schedule = Schedule.of(profile, capacity == null ? 0 : capacity);
-                String startedAt = Instant.now().toString();
-                long start = System.nanoTime();
-                Recording recording;
-                List<MetricsSampler.Sample> samples;
-                try (MetricsSampler sampler = new MetricsSampler(new MetricsSource(metricUrls), start);
-                        ProgressBar bar = progressBar(profile, schedule)) {
-                    recording = runner.run(schedule, profile.mix(), salt, p -> {
-                        bar.stepTo(p.due());
-                        bar.setExtraMessage(String.format(
-                                java.util.Locale.ROOT,
-                                "2xx %d · 429 %d · 503 %d · in flight %d",
-                                p.recording().count(Outcome.OK),
-                                p.recording().count(Outcome.SHED)
-                                        + p.recording().count(Outcome.SHED_NO_RETRY_AFTER),
-                                p.recording().count(Outcome.UNAVAILABLE)
-                                        + p.recording().count(Outcome.UNAVAILABLE_NO_RETRY_AFTER),
-                                p.inFlight()));
-                    });
-                    samples = sampler.stop();
-                }
-                Map<String, Object> deployment = new LinkedHashMap<>();
-                if (setup.target().isEmpty()) {
-                    deployment.put("models", overrides);
-                    deployment.put("environment", env);
-                }
-                return Analysis.of(
-                        profile,
-                        schedule,
-                        recording,
-                        samples,
-                        new Analysis.Context(
-                                label,
-                                setup.target().map(URI::toString).orElse("bin/ember up at " + target),
-                                startedAt,
-                                setup.machine(),
-                                salt,
-                                capacity,
-                                setup.coldStartReferenceMs(),
-                                deployment));
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } finally {
+            Double capacity = null;
+            if (profile.capacityProbe().isPresent()) {
+                var probe = profile.capacityProbe().get();
+                Report.note(profile.name() + ": measuring capacity, " + probe.concurrency() + " callers of class "
+                        + probe.requestClass() + " for " + probe.seconds() + " s");
+                capacity = runner.capacity(
+                        profile.requestClass(probe.requestClass()), salt, probe.concurrency(), probe.seconds());
+                Report.note(profile.name() + ": capacity " + Report.format(capacity) + " req/s");
+            }
+            Schedule schedule = Schedule.of(profile, capacity == null ? 0 : capacity);
+            String startedAt = Instant.now().toString();
+            long start = System.nanoTime();
+            Recording recording;
+            List<MetricsSampler.Sample> samples;
+            try (MetricsSampler sampler = new MetricsSampler(new MetricsSource(metricUrls), start);
+                    ProgressBar bar = progressBar(profile, schedule)) {
+                recording = runner.run(schedule, profile.mix(), salt, p -> {
+                    bar.stepTo(p.due());
+                    bar.setExtraMessage(String.format(
+                            java.util.Locale.ROOT,
+                            "2xx %d · 429 %d · 503 %d · in flight %d",
+                            p.recording().count(Outcome.OK),
+                            p.recording().count(Outcome.SHED) + p.recording().count(Outcome.SHED_NO_RETRY_AFTER),
+                            p.recording().count(Outcome.UNAVAILABLE)
+                                    + p.recording().count(Outcome.UNAVAILABLE_NO_RETRY_AFTER),
+                            p.inFlight()));
+                });
+                samples = sampler.stop();
+            }
+            Map<String, Object> deployment = new LinkedHashMap<>();
             if (ember != null) {
-                ember.close();
+                deployment.put("models", overrides);
+                deployment.put("environment", ember.environment());
             }
+            return Analysis.of(
+                    profile,
+                    schedule,
+                    recording,
+                    samples,
+                    new Analysis.Context(
+                            label,
+                            ember == null ? target.toString() : "bin/ember up at " + target,
+                            startedAt,
+                            setup.machine(),
+                            salt,
+                            capacity,
+                            setup.coldStartReferenceMs(),
+                            deployment));
         }
     }
 

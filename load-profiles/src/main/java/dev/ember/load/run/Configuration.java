@@ -11,8 +11,7 @@ import java.util.Map;
  * <ul>
  *   <li><b>naive</b>: no batching ({@code max_batch_size: 0}), no response cache ({@code cache:
  *       {enabled: false}}: no Redis or near cache, no coalescing), no warm pool (no warm floor, no
- *       initial workers, Knative's shortest scale-to-zero grace: a worker is kept only while load
- *       asks for it), no
+ *       initial workers, no scale-to-zero grace: a worker is kept only while load asks for it), no
  *       spare runtime ({@code EMBER_POOL_LOCAL_SPARES=0}: a cold start spawns a JVM).
  *   <li><b>+batching</b>: naive with the model's own batching.
  *   <li><b>+cache</b>: +batching with the response cache.
@@ -20,11 +19,8 @@ import java.util.Map;
  * </ul>
  */
 public record Configuration(String name, Map<String, Object> modelSettings, Map<String, String> environment) {
-    // The shortest grace Knative allows (6 s), not 0: with no grace at all the pool drained a worker
-    // it had just started for a model's first lookup before that request reached it, and the request
-    // waited out the pool's 30 s buffer timeout (ModelPool.awaitWorker; reported to the lead).
     private static final Map<String, Object> NO_WARM_POOL =
-            Map.of("scaling", Map.of("min_warm", 0, "initial_scale", 0, "scale_to_zero_grace_seconds", 6));
+            Map.of("scaling", Map.of("min_warm", 0, "initial_scale", 0, "scale_to_zero_grace_seconds", 0));
     private static final Map<String, Object> NO_CACHE = Map.of("cache", Map.of("enabled", false));
     private static final Map<String, Object> NO_BATCHING = Map.of("max_batch_size", 0);
     private static final Map<String, String> NO_SPARE = Map.of("EMBER_POOL_LOCAL_SPARES", "0");

@@ -34,9 +34,12 @@ public final class EmberInstance implements AutoCloseable {
     private final URI metrics;
     private final Path models;
     private final Path log;
+    private final Map<String, String> environment;
 
-    private EmberInstance(Process process, URI uri, URI metrics, Path models, Path log) {
+    private EmberInstance(
+            Process process, URI uri, URI metrics, Path models, Path log, Map<String, String> environment) {
         this.process = process;
+        this.environment = Map.copyOf(environment);
         this.uri = uri;
         this.metrics = metrics;
         this.models = models;
@@ -75,7 +78,8 @@ public final class EmberInstance implements AutoCloseable {
                     URI.create("http://127.0.0.1:" + port),
                     URI.create("http://127.0.0.1:" + management + "/q/metrics"),
                     models,
-                    log);
+                    log,
+                    environment);
             try {
                 e.awaitReady(timeout);
                 e.awaitSpares(Integer.parseInt(environment.getOrDefault("EMBER_POOL_LOCAL_SPARES", "1")), timeout);
@@ -100,6 +104,11 @@ public final class EmberInstance implements AutoCloseable {
 
     public Path log() {
         return log;
+    }
+
+    /** The environment it was started with (beyond the launcher's own). */
+    public Map<String, String> environment() {
+        return environment;
     }
 
     /**

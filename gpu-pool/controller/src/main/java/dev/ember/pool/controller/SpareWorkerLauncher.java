@@ -21,7 +21,8 @@ import java.util.concurrent.Executors;
  * Launches workers from spare runtimes: JVMs started ahead of need, with ONNX Runtime initialised
  * and no model, waiting to be told which model to load. A cold start then costs the model's load
  * and warmup only — the JVM start and runtime init were paid while nobody waited. After each
- * launch a new spare is started in the background, so one is ready for the next.
+ * launch (once its worker is ready) a new spare is started in the background, so one is ready for
+ * the next.
  *
  * <p>Each phase of every cold start is recorded in {@code ember_cold_start_seconds{phase}}:
  * {@code spawn} and {@code runtime_init} when a spare starts, {@code model_load} and {@code
@@ -70,22 +71,24 @@ final class SpareWorkerLauncher implements WorkerLauncher {
         CompletableFuture<WorkerProcess> process = spare != null
                 ? CompletableFuture.completedFuture(spare)
                 : CompletableFuture.supplyAsync(this::startSpare, starter);
-        replenish();
+        // The next spare starts once this worker is ready, not beside its model load: a JVM start
+        // takes seconds of CPU, which on a small machine the cold start in progress would wait for.
         return process.thenCompose(p -> {
-            HttpPoolClient client = new HttpPoolClient(p.uri());
-            return client.loadModel(model, false, OptionalLong.of(upToVersion))
-                    .thenApply(report -> {
-                        record(ColdStart.PHASE_MODEL_LOAD, millis(report, "model_load_ms"));
-                        record(ColdStart.PHASE_WARMUP, millis(report, "warmup_ms"));
-                        return new WorkerHandle(model, p, client, clock.instant());
-                    })
-                    .whenComplete((w, e) -> {
-                        if (e != null) {
-                            client.close();
-                            p.kill();
-                        }
-                    });
-        });
+                    HttpPoolClient client = new HttpPoolClient(p.uri());
+                    return client.loadModel(model, false, OptionalLong.of(upToVersion))
+                            .thenApply(report -> {
+                                record(ColdStart.PHASE_MODEL_LOAD, millis(report, "model_load_ms"));
+                                record(ColdStart.PHASE_WARMUP, millis(report, "warmup_ms"));
+                                return new WorkerHandle(model, p, client, clock.instant());
+                            })
+                            .whenComplete((w, e) -> {
+                                if (e != null) {
+                                    client.close();
+                                    p.kill();
+                                }
+                            });
+                })
+                .whenComplete((w, e) -> replenish());
     }
 
     /** Spares started and waiting. */
