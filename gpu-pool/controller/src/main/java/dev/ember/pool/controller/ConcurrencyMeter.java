@@ -4,7 +4,7 @@ import java.util.function.LongSupplier;
 
 /**
  * The time-weighted average number of requests a model holds (in flight on its workers, or
- * buffered waiting for one) since the last sample — Knative's per-second concurrency bucket. Two
+ * waiting while every ready worker is full; not waiting for a cold start) since the last sample — Knative's per-second concurrency bucket. Two
  * requests that each lasted half of a one-second interval give 1.0.
  */
 final class ConcurrencyMeter {

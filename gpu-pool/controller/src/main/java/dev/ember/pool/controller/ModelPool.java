@@ -31,6 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -54,7 +55,10 @@ import java.util.function.LongSupplier;
  *   <li>A worker that dies, or answers "unavailable" (it is shutting down), did not answer: the
  *       request is sent again to another worker (or buffered), up to twice.
  *   <li>A worker that exits unasked is dropped, counted, and replaced by the next decision.
- *   <li>Every second the time-weighted concurrency is sampled; every tick the {@link
+ *   <li>Every second the time-weighted concurrency is sampled — requests on a worker, or waiting
+ *       while every ready worker is full; not the wait for a cold start, which is the start's and
+ *       not load (counted, 5 requests behind a 2 s cold start at 2 req/s asked for 4 workers) —
+ *       and every tick the {@link
  *       ScalingPolicy} decides the worker count, and workers are launched or drained to it. A
  *       drained worker finishes what it holds before it is stopped.
  * </ul>
@@ -71,6 +75,9 @@ final class ModelPool implements AutoCloseable {
         final PriorityClass priority;
         final long deadlineNanos;
         final int attempt;
+        /** Whether it counts in the concurrency yet (shared by its retries). */
+        final AtomicBoolean metered;
+
         volatile ScheduledFuture<?> timeout;
 
         Call(
@@ -79,8 +86,10 @@ final class ModelPool implements AutoCloseable {
                 CompletableFuture<InferenceResponse> result,
                 PriorityClass priority,
                 long deadlineNanos,
-                int attempt) {
+                int attempt,
+                AtomicBoolean metered) {
             this.version = version;
+            this.metered = metered;
             this.request = request;
             this.result = result;
             this.priority = priority;
@@ -89,7 +98,14 @@ final class ModelPool implements AutoCloseable {
         }
 
         Call retry() {
-            return new Call(version, request, result, priority, deadlineNanos, attempt + 1);
+            return new Call(version, request, result, priority, deadlineNanos, attempt + 1, metered);
+        }
+
+        /** From now on it counts as load: it is on a worker, or waits for a busy (not a cold) pool. */
+        void countIn(ConcurrencyMeter meter) {
+            if (metered.compareAndSet(false, true)) {
+                meter.enter();
+            }
         }
     }
 
@@ -156,9 +172,9 @@ final class ModelPool implements AutoCloseable {
 
     CompletableFuture<InferenceResponse> infer(String version, InferenceRequest request) {
         arrivals.incrementAndGet();
-        meter.enter();
         long start = System.nanoTime();
         CompletableFuture<InferenceResponse> result = new CompletableFuture<>();
+        AtomicBoolean metered = new AtomicBoolean();
         try {
             PriorityClass priority = request.parameters()
                     .string(Protocol.PRIORITY)
@@ -169,12 +185,14 @@ final class ModelPool implements AutoCloseable {
                     .filter(ms -> ms > 0)
                     .map(Duration::ofMillis)
                     .orElse(config.priority(priority).timeout());
-            dispatch(new Call(version, request, result, priority, start + timeout.toNanos(), 1));
+            dispatch(new Call(version, request, result, priority, start + timeout.toNanos(), 1, metered));
         } catch (InferenceException e) { // an unknown priority: the worker would say the same
             result.completeExceptionally(e);
         }
         return result.whenComplete((r, e) -> {
-            meter.exit();
+            if (metered.get()) {
+                meter.exit();
+            }
             meanLatencyNanos = meanLatencyNanos * 0.9 + (System.nanoTime() - start) * 0.1;
         });
     }
@@ -373,6 +391,7 @@ final class ModelPool implements AutoCloseable {
     }
 
     private void send(WorkerHandle w, Call call, boolean waited) {
+        call.countIn(meter);
         InferenceRequest request = call.request;
         if (waited) { // the worker counts a deadline from arrival: give it what is left of ours
             long leftMs = Math.max(1, (call.deadlineNanos - System.nanoTime()) / 1_000_000);
@@ -406,6 +425,7 @@ final class ModelPool implements AutoCloseable {
             refused = room.offer(entry, now, cold ? 0 : answersPerSecond, inService());
             if (refused.isEmpty() && !cold) {
                 waitedThisSecond = true;
+                call.countIn(meter);
             }
         }
         if (refused.isPresent()) {
@@ -524,14 +544,12 @@ final class ModelPool implements AutoCloseable {
     }
 
     /**
-     * A worker for a metadata lookup at zero. It waits like a request (counted in the concurrency
-     * and the buffer, so the policy sees it and keeps the worker it starts for it) and pokes the
-     * policy rather than launching past it.
+     * A worker for a metadata lookup at zero. It waits like a request (counted in the buffer, so
+     * the policy sees it, wakes the pool and keeps the worker it starts for it) and pokes the policy
+     * rather than launching past it.
      */
     private CompletableFuture<WorkerHandle> awaitWorker() {
         CompletableFuture<WorkerHandle> f = new CompletableFuture<>();
-        meter.enter();
-        f.whenComplete((w, e) -> meter.exit());
         synchronized (this) {
             readyWaiters.add(f);
         }

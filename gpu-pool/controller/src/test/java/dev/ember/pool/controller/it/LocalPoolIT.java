@@ -65,7 +65,10 @@ class LocalPoolIT {
         for (int i = 0; i < 64; i++) {
             v[i] = seed + i / 64f;
         }
-        return InferenceRequest.of(Tensor.ofFloats("input", new long[] {1, 64}, v));
+        InferenceRequest r = InferenceRequest.of(Tensor.ofFloats("input", new long[] {1, 64}, v));
+        // The pool keeps a request's deadline while it waits for a cold start: allow a busy machine
+        // a minute for one, where the class default (10 s) is meant for a warm pool.
+        return r.withParameters(r.parameters().with("timeout_ms", 60_000L));
     }
 
     @Test
@@ -161,6 +164,29 @@ class LocalPoolIT {
                         .counter()
                         .count())
                 .isEqualTo(shed);
+    }
+
+    @Test
+    void requestsWaitingForAColdStartDoNotMakeThePoolScaleOut() throws Exception {
+        ModelFixtures.repo(repo).add("mlp", "mlp-tiny", 1, """
+                        scaling: {target_concurrency: 10, max_workers: 3, stable_window_seconds: 6}
+                        """);
+        start(LocalPool.VersionHook.NONE);
+
+        // ten requests at once, at zero: all wait for the one cold start (seconds: the spare is
+        // still starting), then take microseconds. Counted while waiting, 10 in flight / 7 per
+        // worker would ask for 2 workers.
+        List<CompletableFuture<InferenceResponse>> burst = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            burst.add(pool.infer("mlp", null, request(i)));
+        }
+        for (CompletableFuture<InferenceResponse> f : burst) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        Thread.sleep(1200); // the concurrency of the second they waited in has been sampled
+
+        assertThat(pool.decideNow("mlp").desiredWorkers()).isEqualTo(1);
+        assertThat(pool.readyWorkers("mlp")).isEqualTo(1);
     }
 
     @Test
