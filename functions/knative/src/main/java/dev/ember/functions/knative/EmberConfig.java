@@ -20,6 +20,8 @@ public interface EmberConfig {
 
     Limits limits();
 
+    Async async();
+
     interface Pool {
         /**
          * A remote pool's v2 endpoint, e.g. {@code http://10.0.0.7:8000}, or a template with {@code
@@ -78,6 +80,33 @@ public interface EmberConfig {
     interface Tenants {
         /** The tenants file (YAML, see {@code TenantDirectory}); absent: authentication is off. */
         Optional<Path> file();
+    }
+
+    /** Durable async inference ({@code dev.ember.functions.core.jobs}); needs Redis. */
+    interface Async {
+        /** Consumers of the job streams in this process: 0 (submit only; {@code bin/ember consumer} runs them) or 1. */
+        int consumers();
+
+        /** Jobs this process's consumer runs at once. */
+        int concurrency();
+
+        /** Jobs a class may hold accepted and unfinished; past it submissions get 429. */
+        long streamCap();
+
+        /** Runs of a job before it is dead-lettered. */
+        int maxAttempts();
+
+        /** How long a job may stay with a consumer before another takes it over. */
+        Duration visibilityTimeout();
+
+        /** How long job records and results are kept (after submission, and again after they finish). */
+        Duration jobTtl();
+
+        /** Where completion events go ({@code K_SINK}, set by Knative's SinkBinding or the manifests). */
+        Optional<String> sink();
+
+        /** URL prefixes a submission's callback must start with, comma-separated; empty: no callbacks. */
+        Optional<String> callbackAllow();
     }
 
     interface Limits {

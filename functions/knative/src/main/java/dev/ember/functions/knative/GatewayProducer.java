@@ -4,6 +4,8 @@ import dev.ember.functions.core.GatewayAssembly;
 import dev.ember.functions.core.GatewayConfig;
 import dev.ember.functions.core.InferenceGateway;
 import dev.ember.functions.core.http.FunctionsApi;
+import dev.ember.functions.core.jobs.JobEngine;
+import dev.ember.functions.core.jobs.JobSettings;
 import dev.ember.functions.core.pool.PerModelPool;
 import dev.ember.functions.core.redis.RedisLink;
 import dev.ember.functions.core.tenancy.Authenticator;
@@ -164,12 +166,59 @@ public class GatewayProducer {
     }
 
     /**
+     * The async job engine over the gateway's Redis (none: every async call answers 503), with this
+     * process's consumer and completion-event delivery when {@code ember.async.consumers} is 1.
+     */
+    @Produces
+    @Startup
+    @Singleton
+    JobEngine jobs(InferenceGateway gateway, InferenceCodec codec, EmberConfig config, MeterRegistry registry) {
+        EmberConfig.Async async = config.async();
+        JobSettings d = JobSettings.DEFAULTS;
+        JobSettings settings = new JobSettings(
+                config.redis().keyPrefix(),
+                async.streamCap(),
+                async.concurrency(),
+                async.visibilityTimeout(),
+                async.maxAttempts(),
+                d.backoffBase(),
+                d.backoffMax(),
+                async.jobTtl(),
+                async.sink().filter(s -> !s.isBlank()).map(URI::create),
+                Arrays.stream(async.callbackAllow().orElse("").split(","))
+                        .map(String::trim)
+                        .filter(p -> !p.isEmpty())
+                        .toList());
+        JobEngine.Builder builder =
+                JobEngine.builder(gateway, codec).settings(settings).meterRegistry(registry);
+        redis.ifPresent(builder::redis);
+        JobEngine engine = builder.build();
+        if (engine.enabled() && async.consumers() > 0) {
+            String name = JobEngine.processName();
+            engine.startConsumer(name);
+            engine.startDelivery(name);
+            LOG.infof(
+                    "async jobs: consumer %s (%d at once), completion events to %s",
+                    name,
+                    async.concurrency(),
+                    settings.sink().map(Object::toString).orElse("callbacks only"));
+        } else if (!engine.enabled()) {
+            LOG.warn("async jobs: off (no Redis); async submissions answer 503");
+        }
+        return engine;
+    }
+
+    void close(@Disposes JobEngine engine) {
+        engine.close();
+    }
+
+    /**
      * The functions' HTTP endpoints besides Funqy's (the v2 protocol), served by {@link ApiRoute}.
      * Large bodies are decoded, and large JSON answers encoded, on Vert.x's worker pool.
      */
     @Produces
     @Singleton
-    FunctionsApi api(InferenceGateway gateway, InferenceCodec codec, Vertx vertx, EmberConfig config) {
+    FunctionsApi api(InferenceGateway gateway, JobEngine jobs, InferenceCodec codec, Vertx vertx, EmberConfig config) {
         Executor offLoop = task -> vertx.executeBlocking(
                 () -> {
                     task.run();
@@ -177,6 +226,7 @@ public class GatewayProducer {
                 },
                 false);
         return FunctionsApi.standard(gateway, codec, offLoop, config.limits().maxBodyBytes())
+                .jobs(jobs)
                 .build();
     }
 

@@ -24,7 +24,7 @@ import java.util.Locale;
 @Singleton
 public class RequestGate {
     /** Where Funqy serves: CloudEvents at the root, plain calls at each function's name. */
-    static final List<String> FUNCTION_PATHS = List.of("/", "/infer", "/models", "/live");
+    static final List<String> FUNCTION_PATHS = List.of("/", "/infer", "/submit", "/result", "/models", "/live");
     /** Functions that take no input, called with GET. */
     private static final List<String> NO_INPUT = List.of("/models", "/live");
 

@@ -69,9 +69,11 @@ final class GatewayFactory {
     @Singleton
     FunctionsApi api(
             LambdaGateway gateway,
+            JobEngine jobs,
             InferenceCodec codec,
             @Value("${ember.limits.max-body-bytes:6291456}") long maxBodyBytes) {
         return FunctionsApi.standard(gateway.gateway(), codec, Runnable::run, maxBodyBytes)
+                .jobs(jobs)
                 .build();
     }
 

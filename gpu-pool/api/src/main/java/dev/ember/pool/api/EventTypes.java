@@ -13,6 +13,15 @@ public final class EventTypes {
     /** An asynchronous job: data is the v2 request plus {@code model}; answered at once with the job id. */
     public static final String SUBMITTED = "dev.ember.inference.submitted";
 
+    /** The answer to {@link #SUBMITTED}: data is {@code {"id": ..., "status": "queued"}}, the job accepted. */
+    public static final String ACCEPTED = "dev.ember.inference.accepted";
+
+    /** A query for a job's status: data is {@code {"id": ...}}; answered with {@link #RESULT}. */
+    public static final String RESULT_REQUESTED = "dev.ember.inference.result.requested";
+
+    /** A job's status: queued, running, done with the v2 response, or failed with the reason. */
+    public static final String RESULT = "dev.ember.inference.result";
+
     /** An inference answered: data is the v2 response; for a job, {@code subject} is the job id. */
     public static final String COMPLETED = "dev.ember.inference.completed";
 

@@ -19,8 +19,8 @@ import java.util.concurrent.Executor;
  * Adapters (the Quarkus route, a Lambda handler) turn their request into an {@link HttpCall}, call
  * {@link #handle}, and write the {@link HttpReply} as it is.
  *
- * <p>Routes are data: {@link Builder#route} adds one, so another set of endpoints (async jobs, say)
- * joins without touching these. A path no route matches is a 404, a known path with another
+ * <p>Routes are data: {@link Builder#route} adds one, so another set of endpoints joins without
+ * touching these; {@link Builder#jobs} adds the async doors. A path no route matches is a 404, a known path with another
  * method a 405 naming the allowed ones, both with the protocol's {@code {"error": "..."}} body.
  */
 public final class FunctionsApi {
@@ -50,9 +50,13 @@ public final class FunctionsApi {
             InferenceGateway gateway, InferenceCodec codec, Executor offThread, long maxBodyBytes) {
         FailureReplies failures = new FailureReplies(codec);
         InferenceEndpoint inference = new InferenceEndpoint(gateway, codec, offThread, OFF_THREAD_BYTES);
-        return builder(failures, new BodyLimit(maxBodyBytes))
+        Builder b = builder(failures, new BodyLimit(maxBodyBytes))
                 .routes(new V2Endpoints(gateway, codec).routes())
                 .routes(inference.routes());
+        b.inference = inference;
+        b.codec = codec;
+        b.offThread = offThread;
+        return b;
     }
 
     public static Builder builder(FailureReplies failures, BodyLimit limit) {
@@ -128,6 +132,9 @@ public final class FunctionsApi {
         private final FailureReplies failures;
         private final BodyLimit limit;
         private final List<Route> routes = new ArrayList<>();
+        private InferenceEndpoint inference;
+        private InferenceCodec codec;
+        private Executor offThread;
 
         private Builder(FailureReplies failures, BodyLimit limit) {
             this.failures = Objects.requireNonNull(failures, "failures");
@@ -142,6 +149,20 @@ public final class FunctionsApi {
         public Builder routes(List<Route> more) {
             more.forEach(this::route);
             return this;
+        }
+
+        /**
+         * Adds the async doors over {@code engine} ({@link JobEndpoints}): {@code Prefer:
+         * respond-async} on the v2 infer routes, batch submission, {@code GET /jobs/{id}}. Only on a
+         * {@link #standard} builder.
+         */
+        public Builder jobs(dev.ember.functions.core.jobs.JobEngine engine) {
+            if (inference == null) {
+                throw new IllegalStateException("jobs(...) needs the standard endpoints: FunctionsApi.standard(...)");
+            }
+            JobEndpoints jobs = new JobEndpoints(engine, codec, offThread);
+            inference.respondAsyncWith(jobs);
+            return routes(jobs.routes());
         }
 
         public FunctionsApi build() {

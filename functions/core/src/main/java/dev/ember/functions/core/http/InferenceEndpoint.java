@@ -35,6 +35,8 @@ final class InferenceEndpoint {
     private final RequestMemo<InferenceRequest> v2Bodies;
 
     private final RequestMemo<RoutedRequest> routedBodies;
+    /** Where a call with {@code Prefer: respond-async} goes; null: answered synchronously (RFC 7240 allows it). */
+    private volatile JobEndpoints async;
 
     InferenceEndpoint(InferenceGateway gateway, InferenceCodec codec, Executor offThread, int offThreadBytes) {
         this.gateway = gateway;
@@ -44,6 +46,10 @@ final class InferenceEndpoint {
         this.replies = new AnswerReplies(codec, offThread, offThreadBytes);
         this.v2Bodies = new RequestMemo<>(MEMO_BYTES, offThreadBytes - 1);
         this.routedBodies = new RequestMemo<>(MEMO_BYTES, offThreadBytes - 1);
+    }
+
+    void respondAsyncWith(JobEndpoints jobs) {
+        this.async = jobs;
     }
 
     List<Route> routes() {
@@ -59,6 +65,11 @@ final class InferenceEndpoint {
         String version = path.get("version");
         String route = version == null ? model : model + "/" + version;
         int jsonLength = options.jsonLength();
+        JobEndpoints jobs = async;
+        if (jobs != null && JobEndpoints.wantsAsync(call)) {
+            return decoded(call, route, jsonLength, v2Bodies, body -> codec.decodeRequest(body, jsonLength))
+                    .thenCompose(lookup -> jobs.submit(call, options, model, version, lookup.decoded()));
+        }
         return decoded(call, route, jsonLength, v2Bodies, body -> codec.decodeRequest(body, jsonLength))
                 .thenCompose(lookup ->
                         infer(options, model, version, lookup.decoded(), () -> v2Bodies.remember(lookup, call.body())));

@@ -71,7 +71,8 @@ public final class JobEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.runner = store.map(s -> new JobRunner(gateway, codec, s, metrics, clock, timer));
+        this.runner = store.map(s -> new JobRunner(
+                gateway, codec, s, metrics, clock, timer, settings.sink().map(Object::toString)));
         this.housekeeping = store.map(s -> new StreamHousekeeping(s, metrics));
         housekeeping.ifPresent(h -> timer.scheduleWithFixedDelay(h::tick, 0, 1, TimeUnit.SECONDS));
         store.ifPresent(s -> {
@@ -107,12 +108,13 @@ public final class JobEngine implements AutoCloseable {
     public CompletableFuture<Receipt> submit(Submission s) {
         try {
             JobStore jobs = requireStore();
-            Optional<String> sink = s.callback().map(callbacks::check).map(Object::toString);
-            if (sink.isEmpty()) {
-                sink = settings.sink().map(Object::toString);
-            }
-            Optional<String> finalSink = sink;
+            // The job keeps only its own callback; the deployment's sink is the finishing consumer's.
+            Optional<String> finalSink = s.callback().map(callbacks::check).map(Object::toString);
             JobClass jobClass = s.jobClass();
+            if (s.requests().size() > settings.streamCap()) {
+                throw InferenceException.badInput("a batch of " + s.requests().size()
+                        + " requests can never fit the queue's cap of " + settings.streamCap() + ": split it");
+            }
             List<InferenceRequest> prioritized = s.requests().stream()
                     .map(r -> r.withParameters(r.parameters()
                             .with(Protocol.PRIORITY, jobClass.priority().wireName())))

@@ -7,6 +7,7 @@ package dev.ember.functions.core.jobs;
  *   <li>{@code P jobs:<class>} the stream of a class ({@code async}, {@code batch}), group {@link #GROUP}
  *   <li>{@code P jobs:<class>:backlog} jobs accepted and not yet finished (the backpressure cap)
  *   <li>{@code P jobs:<class>:finished} jobs finished since the stream was made (the drain rate)
+ *   <li>{@code P jobs:<class>:finished-again} runs that finished a job already finished (kept once)
  *   <li>{@code P jobs:dead} the dead-letter stream: job id, class, attempts, reason
  *   <li>{@code P jobs:events} the outbox of completion events, group {@link #SINK_GROUP}
  *   <li>{@code P job:<id>} a job's record (a hash); {@code P batch:<id>} a batch's counters
@@ -27,6 +28,11 @@ public record JobKeys(String prefix) {
 
     public String finished(JobClass c) {
         return stream(c) + ":finished";
+    }
+
+    /** Finishes of jobs already finished: re-runs after a crash or a claim, whose result was not stored again. */
+    public String finishedAgain(JobClass c) {
+        return stream(c) + ":finished-again";
     }
 
     public String dead() {

@@ -30,6 +30,7 @@ final class JobRunner {
     private final JobMetrics metrics;
     private final Clock clock;
     private final ScheduledExecutorService timer;
+    private final java.util.Optional<String> sink;
 
     JobRunner(
             InferenceGateway gateway,
@@ -37,13 +38,15 @@ final class JobRunner {
             JobStore store,
             JobMetrics metrics,
             Clock clock,
-            ScheduledExecutorService timer) {
+            ScheduledExecutorService timer,
+            java.util.Optional<String> sink) {
         this.gateway = gateway;
         this.codec = codec;
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
         this.timer = timer;
+        this.sink = sink;
     }
 
     /**
@@ -101,7 +104,7 @@ final class JobRunner {
             long giveUpAt) {
         CompletableFuture<Boolean> attempt;
         try {
-            attempt = store.finish(job, done, payload, entryId, type, clock.millis());
+            attempt = store.finish(job, done, payload, entryId, type, clock.millis(), sink);
         } catch (InferenceException e) {
             attempt = CompletableFuture.failedFuture(e);
         }

@@ -79,8 +79,9 @@ final class JobScripts {
 
     /*
      * A job's one result. KEYS: record, stream, backlog, finished counter, events, dead letters,
-     * batch key or '-'. ARGV: 'done' or 'failed', the response (JSON) or the reason, now (ms), ttl
-     * seconds, stream entry id or '-', group, event type, job id.
+     * batch key or '-', the counter of finishes that came too late (a re-run after a crash). ARGV: 'done' or 'failed', the response (JSON) or the reason, now (ms), ttl
+     * seconds, stream entry id or '-', group, event type, job id, the default sink ('' for none:
+     * a job without a callback then has no event).
      * Only the first finish of a job writes (status, result, counters, dead letter, outbox event);
      * every call acknowledges the entry. Returns 1 for the first finish, 0 otherwise.
      */
@@ -103,9 +104,12 @@ final class JobScripts {
                 redis.call('XADD', KEYS[6], '*', 'job', ARGV[8], 'class', cls, 'attempts', attempts, 'reason', ARGV[2])
               end
               local sink = redis.call('HGET', KEYS[1], 'sink')
-              if sink and sink ~= '' then
+              if not sink or sink == '' then sink = ARGV[9] end
+              if sink ~= '' then
                 redis.call('XADD', KEYS[5], '*', 'job', ARGV[8], 'type', ARGV[7], 'sink', sink)
               end
+            elseif st then
+              redis.call('INCR', KEYS[8])
             end
             if ARGV[5] ~= '-' then redis.call('XACK', KEYS[2], ARGV[6], ARGV[5]) end
             return first

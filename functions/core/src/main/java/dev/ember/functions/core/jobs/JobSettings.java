@@ -19,8 +19,8 @@ import java.util.Optional;
  * @param backoffMax the longest delay between two runs (below {@code visibilityTimeout})
  * @param jobTtl how long a job's record (and its idempotency key, its result) is kept after
  *     submission and again after it finished
- * @param sink where completion events go when a submission names no callback ({@code K_SINK}); empty:
- *     results are only polled
+ * @param sink where the completion events of the jobs this process finishes go when a submission
+ *     named no callback ({@code K_SINK}); empty: those results are only polled
  * @param callbackAllow URL prefixes a submission's {@code callback} must start with; empty: callbacks refused
  */
 public record JobSettings(

@@ -225,12 +225,19 @@ public final class JobStore {
 
     /**
      * Stores the job's one result ({@code done} with the response, or {@code failed} with the
-     * reason, which also dead-letters it) and its completion event, and acknowledges {@code entryId}
+     * reason, which also dead-letters it) and its completion event (to the job's callback, else
+     * {@code defaultSink}, else none), and acknowledges {@code entryId}
      * (null when the job did not come from a stream). True for the first finish of the job; a later
      * one changes nothing but the acknowledgement.
      */
     public CompletableFuture<Boolean> finish(
-            Job job, boolean done, byte[] payload, String entryId, String eventType, long nowMillis) {
+            Job job,
+            boolean done,
+            byte[] payload,
+            String entryId,
+            String eventType,
+            long nowMillis,
+            Optional<String> defaultSink) {
         String[] k = {
             keys.job(job.id()),
             keys.stream(job.jobClass()),
@@ -238,7 +245,8 @@ public final class JobStore {
             keys.finished(job.jobClass()),
             keys.events(),
             keys.dead(),
-            job.batch().map(keys::batch).orElse("-")
+            job.batch().map(keys::batch).orElse("-"),
+            keys.finishedAgain(job.jobClass())
         };
         CompletionStage<Long> run = JobScripts.FINISH.run(
                 redis(),
@@ -251,7 +259,8 @@ public final class JobStore {
                 utf8(entryId == null ? "-" : entryId),
                 utf8(JobKeys.GROUP),
                 utf8(eventType),
-                utf8(job.id()));
+                utf8(job.id()),
+                utf8(defaultSink.orElse("")));
         return unavailableOnFailure(run).thenApply(first -> first == 1);
     }
 

@@ -72,16 +72,35 @@ public final class RedisFixture {
     public static final class Server {
         private final int port;
         private final Path dir;
+        private final boolean aof;
         private Process process;
 
-        private Server(int port, Path dir) {
+        private Server(int port, Path dir, boolean aof) {
             this.port = port;
             this.dir = dir;
+            this.aof = aof;
         }
 
         public static Server start() {
+            return start(false);
+        }
+
+        /**
+         * A Redis as async inference needs it: AOF on ({@code appendonly yes}, {@code appendfsync
+         * everysec}), in a temporary directory, so a restart ({@link #stop} is a graceful shutdown)
+         * keeps every write.
+         */
+        public static Server startDurable() {
+            return start(true);
+        }
+
+        public Path dir() {
+            return dir;
+        }
+
+        private static Server start(boolean aof) {
             try {
-                Server s = new Server(freePort(), Files.createTempDirectory("ember-redis"));
+                Server s = new Server(freePort(), Files.createTempDirectory("ember-redis"), aof);
                 s.restart();
                 return s;
             } catch (IOException e) {
@@ -104,7 +123,9 @@ public final class RedisFixture {
                                 "--save",
                                 "",
                                 "--appendonly",
-                                "no",
+                                aof ? "yes" : "no",
+                                "--appendfsync",
+                                "everysec",
                                 "--dir",
                                 dir.toString()))
                         .redirectErrorStream(true)
@@ -125,6 +146,18 @@ public final class RedisFixture {
             }
         }
 
+        /** Stops the server and deletes its directory (data, AOF, log). */
+        public synchronized void destroy() {
+            stop();
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a temp dir left behind is not worth failing a test for
+            }
+        }
+
+        /** SIGTERM: Redis shuts down gracefully, flushing its AOF. */
         public synchronized void stop() {
             if (process != null) {
                 process.destroy();

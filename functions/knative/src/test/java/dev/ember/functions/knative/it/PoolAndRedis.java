@@ -1,5 +1,6 @@
 package dev.ember.functions.knative.it;
 
+import dev.ember.functions.core.jobs.LoopbackSink;
 import dev.ember.functions.core.redis.RedisFixture;
 import dev.ember.pool.worker.WorkerProcess;
 import dev.ember.pool.worker.it.ModelFixtures;
@@ -23,14 +24,19 @@ import java.util.Map;
  * test can exceed it cheaply.
  *
  * <p>Arguments: {@code tenants} names a tenants file on the test classpath (authentication on);
- * {@code redis=absent} points the app at a port where no Redis answers.
+ * {@code redis=absent} points the app at a port where no Redis answers; {@code async=sink} sends
+ * completion events to a {@link LoopbackSink} in the test's JVM ({@link #sink()}) and allows
+ * callbacks to loopback.
  */
 public final class PoolAndRedis implements QuarkusTestResourceLifecycleManager {
     static final long MAX_BODY_BYTES = 64 * 1024;
     private static volatile URI workerUri;
 
+    private static volatile LoopbackSink sink;
+
     private String tenants;
     private boolean redisAbsent;
+    private boolean asyncSink;
     private Path dir;
     private WorkerProcess worker;
 
@@ -50,6 +56,19 @@ public final class PoolAndRedis implements QuarkusTestResourceLifecycleManager {
     public void init(Map<String, String> args) {
         tenants = args.get("tenants");
         redisAbsent = "absent".equals(args.get("redis"));
+        asyncSink = "sink".equals(args.get("async"));
+    }
+
+    /** The completion events' sink, with {@code async=sink}. */
+    static LoopbackSink sink() {
+        return sink;
+    }
+
+    private static volatile String keyPrefix;
+
+    /** The app's Redis key prefix. */
+    static String keyPrefix() {
+        return keyPrefix;
     }
 
     @Override
@@ -67,7 +86,13 @@ public final class PoolAndRedis implements QuarkusTestResourceLifecycleManager {
             Map<String, String> config = new HashMap<>();
             config.put("ember.pool.url", worker.uri().toString());
             config.put("ember.redis.url", redisAbsent ? "redis://127.0.0.1:" + closedPort() : RedisFixture.url());
-            config.put("ember.redis.key-prefix", RedisFixture.uniquePrefix());
+            keyPrefix = RedisFixture.uniquePrefix();
+            config.put("ember.redis.key-prefix", keyPrefix);
+            if (asyncSink) {
+                sink = new LoopbackSink();
+                config.put("ember.async.sink", sink.uri().toString());
+                config.put("ember.async.callback-allow", "http://127.0.0.1:");
+            }
             config.put("ember.limits.max-body-bytes", Long.toString(MAX_BODY_BYTES));
             managementPort = closedPort();
             config.put("quarkus.management.port", Integer.toString(managementPort));
@@ -89,6 +114,12 @@ public final class PoolAndRedis implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         if (worker != null) {
             worker.close();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+        if (!redisAbsent && keyPrefix != null) {
+            RedisFixture.deleteKeys(keyPrefix);
         }
     }
 

@@ -27,4 +27,21 @@ class WithoutRedisIT {
         assertThat(first.getString("parameters.'ember.cache'")).isEqualTo("miss");
         assertThat(again.getString("parameters.'ember.cache'")).isEqualTo("hit");
     }
+
+    @Test
+    void asyncSubmissionAnswers503SayingAsyncNeedsRedisWhileSyncServes() {
+        io.restassured.response.Response r = io.restassured.RestAssured.given()
+                .header("Prefer", "respond-async")
+                .contentType("application/json")
+                .body(Requests.mlpV2(uniqueBase(), 1))
+                .post("/v2/models/mlp-tiny/infer");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.jsonPath().getString("error")).contains("async inference needs Redis");
+        io.restassured.RestAssured.given()
+                .contentType("application/json")
+                .body(Requests.mlpV2(uniqueBase(), 1))
+                .post("/v2/models/mlp-tiny/infer")
+                .then()
+                .statusCode(200);
+    }
 }
