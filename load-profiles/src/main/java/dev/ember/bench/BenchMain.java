@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             PoolBench.class,
             GatewayBench.class,
+            AsyncBench.class,
             ColdStartBench.class,
             CudaBench.class,
             LambdaBench.class,
