@@ -7,8 +7,9 @@ import java.util.Optional;
  * One job as the engine stores and runs it: who submitted it (the tenant the gateway admitted),
  * for which model (version null: the latest), the v2 request as submitted with the granted
  * priority (encoded with the binary tensor extension: the first {@code jsonLength} bytes are
- * JSON), where its completion event goes, when it was submitted, the batch it belongs to, and how
- * many runs it has had.
+ * JSON), where its completion event goes (its callback; empty: the finishing process's sink), when
+ * it was submitted, the batch it belongs to, how many runs it has had, and how many of them failed
+ * by its own fault (counted toward the dead letter).
  */
 public record Job(
         String id,
@@ -21,7 +22,8 @@ public record Job(
         Optional<String> sink,
         long submittedMillis,
         Optional<String> batch,
-        int attempts) {
+        int attempts,
+        int failures) {
     public Job {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(jobClass, "jobClass");

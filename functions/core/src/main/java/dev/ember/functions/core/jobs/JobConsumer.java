@@ -178,10 +178,10 @@ public final class JobConsumer implements AutoCloseable {
                     if (e == null) {
                         return CompletableFuture.<Void>completedFuture(null);
                     }
-                    RetryPolicy.Decision d = policy.after(job.attempts(), e);
+                    RetryPolicy.Decision d = policy.after(job.failures(), job.attempts(), e);
                     if (d instanceof RetryPolicy.Retry retry) {
                         metrics.retried.increment();
-                        return store.requeue(job, RetryPolicy.reason(e))
+                        return store.requeue(job, RetryPolicy.reason(e), retry.counted())
                                 .handle((x, ignored) -> null)
                                 .thenCompose(x -> later(
                                         retry.after(),

@@ -184,6 +184,7 @@ public final class JobEngine implements AutoCloseable {
                 sink,
                 now,
                 batch,
+                0,
                 0);
     }
 
@@ -240,7 +241,7 @@ public final class JobEngine implements AutoCloseable {
     /** Back to queued with {@code reason} as its last error, after a failed {@link #runNow} the driver retries. */
     public CompletableFuture<Void> requeue(Job job, String reason) {
         try {
-            return requireStore().requeue(job, reason);
+            return requireStore().requeue(job, reason, true);
         } catch (InferenceException e) {
             return CompletableFuture.failedFuture(e);
         }

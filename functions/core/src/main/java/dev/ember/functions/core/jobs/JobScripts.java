@@ -51,7 +51,18 @@ final class JobScripts {
             """);
 
     static final String[] RECORD_FIELDS = {
-        "status", "attempts", "class", "tenant", "model", "version", "request", "jlen", "sink", "submitted", "batch"
+        "status",
+        "attempts",
+        "class",
+        "tenant",
+        "model",
+        "version",
+        "request",
+        "jlen",
+        "sink",
+        "submitted",
+        "batch",
+        "failures"
     };
 
     /*
@@ -74,7 +85,7 @@ final class JobScripts {
             redis.call('HSET', KEYS[1], 'status', 'running')
             redis.call('HINCRBY', KEYS[1], 'attempts', 1)
             return redis.call('HMGET', KEYS[1], 'status', 'attempts', 'class', 'tenant', 'model', 'version',
-              'request', 'jlen', 'sink', 'submitted', 'batch')
+              'request', 'jlen', 'sink', 'submitted', 'batch', 'failures')
             """);
 
     /*
@@ -142,11 +153,12 @@ final class JobScripts {
                 ", ", java.util.Arrays.stream(names).map(n -> "'" + n + "'").toList());
     }
 
-    /* A failed run that will run again. KEYS: record. ARGV: the reason. */
+    /* A failed run that will run again. KEYS: record. ARGV: the reason, '1' if the failure counts. */
     static final RedisScript REQUEUE = RedisScript.of("""
             local st = redis.call('HGET', KEYS[1], 'status')
             if st and st ~= 'done' and st ~= 'failed' then
               redis.call('HSET', KEYS[1], 'status', 'queued', 'last_error', ARGV[1])
+              if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[1], 'failures', 1) end
               return 1
             end
             return 0

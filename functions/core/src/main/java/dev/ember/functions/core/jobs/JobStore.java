@@ -141,7 +141,7 @@ public final class JobStore {
     /** A batch's counters, written with its jobs. */
     public record BatchHeader(String id, String tenant, long total, long submittedMillis) {}
 
-    private static final int JOB_FIELDS = 11;
+    private static final int JOB_FIELDS = 12;
 
     private static void fields(Job j, List<byte[]> a) {
         pair(a, "status", utf8("queued"));
@@ -155,6 +155,7 @@ public final class JobStore {
         pair(a, "sink", utf8(j.sink().orElse("")));
         pair(a, "submitted", ascii(j.submittedMillis()));
         pair(a, "batch", utf8(j.batch().orElse("")));
+        pair(a, "failures", ascii(j.failures()));
     }
 
     /** What a consumer found when it took a job. */
@@ -220,7 +221,8 @@ public final class JobStore {
                 sink.isEmpty() ? Optional.empty() : Optional.of(sink),
                 Long.parseLong(text(r.get(9))),
                 batch.isEmpty() ? Optional.empty() : Optional.of(batch),
-                Integer.parseInt(text(r.get(1))));
+                Integer.parseInt(text(r.get(1))),
+                r.size() > 11 && r.get(11) != null ? Integer.parseInt(text(r.get(11))) : 0);
     }
 
     /**
@@ -264,10 +266,17 @@ public final class JobStore {
         return unavailableOnFailure(run).thenApply(first -> first == 1);
     }
 
-    /** Back to queued after a failed run that will be retried (the entry stays pending with its consumer). */
-    public CompletableFuture<Void> requeue(Job job, String reason) {
+    /**
+     * Back to queued after a failed run that will be retried (the entry stays pending with its
+     * consumer); {@code counted}: the failure counts toward the dead letter.
+     */
+    public CompletableFuture<Void> requeue(Job job, String reason, boolean counted) {
         return unavailableOnFailure(JobScripts.REQUEUE.<Long>run(
-                        redis(), ScriptOutputType.INTEGER, new String[] {keys.job(job.id())}, utf8(reason)))
+                        redis(),
+                        ScriptOutputType.INTEGER,
+                        new String[] {keys.job(job.id())},
+                        utf8(reason),
+                        utf8(counted ? "1" : "0")))
                 .thenApply(x -> null);
     }
 

@@ -19,20 +19,26 @@ class RetryPolicyTest {
     }
 
     @Test
-    void theLastTryDeadLettersWithTheReason() {
-        RetryPolicy.Decision d = policy.after(5, InferenceException.badInput("id 100000 is outside the table"));
+    void theJobsOwnFailuresCountAndTheLastTryDeadLettersWithTheReason() {
+        InferenceException bad = InferenceException.badInput("id 100000 is outside the table");
+        assertThat(policy.after(0, 1, bad)).isEqualTo(new RetryPolicy.Retry(Duration.ofMillis(200), true));
+        assertThat(policy.after(3, 4, bad)).isEqualTo(new RetryPolicy.Retry(Duration.ofMillis(1600), true));
+        RetryPolicy.Decision d = policy.after(4, 5, bad);
         assertThat(d).isInstanceOf(RetryPolicy.DeadLetter.class);
         assertThat(((RetryPolicy.DeadLetter) d).reason())
                 .isEqualTo("failed 5 times; last: bad_input: id 100000 is outside the table");
+        assertThat(policy.after(1, 2, new IllegalStateException("boom")))
+                .isEqualTo(new RetryPolicy.Retry(Duration.ofMillis(400), true));
     }
 
     @Test
-    void aFailureThatSaysWhenToComeBackIsWaitedForWithinTheMax() {
-        InferenceException busy = InferenceException.overloaded("queue full", Duration.ofSeconds(3));
-        assertThat(policy.after(1, busy)).isEqualTo(new RetryPolicy.Retry(Duration.ofSeconds(3)));
+    void aShedOrUnreachablePoolMakesTheJobWaitWithoutCountingHonouringRetryAfter() {
+        InferenceException shed = InferenceException.overloaded("queue full", Duration.ofSeconds(3));
+        assertThat(policy.after(4, 2, shed)).isEqualTo(new RetryPolicy.Retry(Duration.ofSeconds(3), false));
         InferenceException veryBusy = InferenceException.overloaded("queue full", Duration.ofMinutes(3));
-        assertThat(policy.after(1, veryBusy)).isEqualTo(new RetryPolicy.Retry(Duration.ofSeconds(10)));
-        assertThat(policy.after(2, new IllegalStateException("boom")))
-                .isEqualTo(new RetryPolicy.Retry(Duration.ofMillis(400)));
+        assertThat(policy.after(0, 1, veryBusy)).isEqualTo(new RetryPolicy.Retry(Duration.ofSeconds(10), false));
+        // no Retry-After: the delay grows with the runs
+        assertThat(policy.after(0, 3, InferenceException.unavailable("pool down")))
+                .isEqualTo(new RetryPolicy.Retry(Duration.ofMillis(800), false));
     }
 }
