@@ -46,6 +46,7 @@ public final class AllBench implements Callable<Integer> {
             steps.add(new Step("pool", List.of("-jar", jar(), "pool", "--seconds", "2", "--raw-seconds", "1")));
             steps.add(
                     new Step("gateway", List.of("-jar", jar(), "gateway", "--seconds", "2", "--warmup-seconds", "8")));
+            steps.add(new Step("async", List.of("-jar", jar(), "async", "--seconds", "3", "--warmup-seconds", "5")));
             steps.add(new Step("coldstart", List.of("-jar", jar(), "coldstart", "--repetitions", "5")));
             steps.add(new Step("lambda", List.of("-jar", jar(), "lambda", "--repetitions", "3")));
         }
