@@ -48,6 +48,20 @@ public record RetryPolicy(int maxAttempts, Duration base, Duration max) {
         return new Retry(delay, jobsFault);
     }
 
+    /**
+     * For a driver whose queue counts every delivery (SQS and its {@code maxReceiveCount}): run
+     * number {@code deliveries} failed; each counts, a busy pool's too, since the queue would
+     * dead-letter the message after its receives whatever the reason.
+     */
+    public Decision afterDelivery(int deliveries, Throwable failure) {
+        if (deliveries >= maxAttempts) {
+            return new DeadLetter(
+                    "failed " + deliveries + " time" + (deliveries == 1 ? "" : "s") + "; last: " + reason(failure));
+        }
+        Decision d = after(0, deliveries, failure);
+        return d instanceof Retry r ? new Retry(r.after(), true) : d;
+    }
+
     /** A busy or unreachable pool: the job waits, it did not fail. */
     static boolean waits(Throwable failure) {
         return InferenceException.find(failure)

@@ -41,4 +41,12 @@ class RetryPolicyTest {
         assertThat(policy.after(0, 3, InferenceException.unavailable("pool down")))
                 .isEqualTo(new RetryPolicy.Retry(Duration.ofMillis(800), false));
     }
+
+    @Test
+    void aDriverWhoseQueueCountsDeliveriesCountsEveryFailedRun() {
+        InferenceException shed = InferenceException.overloaded("queue full", Duration.ofSeconds(3));
+        assertThat(policy.afterDelivery(1, shed)).isEqualTo(new RetryPolicy.Retry(Duration.ofSeconds(3), true));
+        assertThat(policy.afterDelivery(5, shed))
+                .isEqualTo(new RetryPolicy.DeadLetter("failed 5 times; last: overloaded: queue full"));
+    }
 }

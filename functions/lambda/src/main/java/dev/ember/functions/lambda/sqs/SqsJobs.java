@@ -86,7 +86,7 @@ public final class SqsJobs {
         return engine.runNow(job)
                 .<Outcome>thenApply(first -> new Outcome.Stored(job.id()))
                 .exceptionallyCompose(e -> {
-                    RetryPolicy.Decision d = policy.after(job.attempts(), e);
+                    RetryPolicy.Decision d = policy.afterDelivery(job.attempts(), e);
                     if (d instanceof RetryPolicy.DeadLetter dead) {
                         return engine.deadLetter(job, dead.reason())
                                 .thenApply(x -> new Outcome.DeadLettered(job.id(), dead.reason()));
