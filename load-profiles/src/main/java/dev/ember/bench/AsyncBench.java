@@ -187,9 +187,12 @@ final class AsyncBench implements Callable<Integer> {
                     SideBySide.median(
                             e2e.get(worstModel).stream().mapToDouble(a -> a[1]).toArray()));
             Report.note("per-model figures above under " + k.replace(worstModel, "<model>"));
-            deleteKeys(redis, prefix);
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            // after the functions stopped: their consumer would make its groups again
+            try (RedisLink redis = RedisLink.openOrFail(redisUrl, Duration.ofSeconds(5))) {
+                deleteKeys(redis, prefix);
+            }
         }
         return 0;
     }
