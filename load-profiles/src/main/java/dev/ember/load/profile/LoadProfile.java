@@ -156,7 +156,13 @@ public record LoadProfile(
         /** {@code POST /v2/models/{model}/infer}, JSON (a worker, or the functions' v2 routes). */
         V2("v2"),
         /** {@code POST /v2/models/{model}/infer} with the binary tensor extension. */
-        V2_BINARY("v2-binary");
+        V2_BINARY("v2-binary"),
+        /**
+         * {@code POST /v2/models/{model}/infer} with {@code Prefer: respond-async}, JSON: a job. Its
+         * outcome and latency are the job's, from its due time to its result read at {@code GET
+         * /jobs/{id}}.
+         */
+        V2_ASYNC("v2-async");
 
         private final String wire;
 
@@ -174,7 +180,7 @@ public record LoadProfile(
                     return d;
                 }
             }
-            throw new ProfileException("door", "must be one of infer, v2, v2-binary; got '" + value + "'");
+            throw new ProfileException("door", "must be one of infer, v2, v2-binary, v2-async; got '" + value + "'");
         }
     }
 

@@ -33,6 +33,11 @@ public final class OpenLoopRunner implements AutoCloseable {
     // now and then lost a response (see HttpPoolClient).
     private final Context context;
     private final Bounds bounds;
+    /** Jobs accepted through the async door, waited for until their results are read. */
+    private final JobWatcher jobs;
+
+    private static final int JOB_READS = 32;
+    private static final long JOB_READ_GAP_NANOS = 20_000_000;
 
     public OpenLoopRunner(URI target, Bounds bounds) {
         this.bounds = bounds;
@@ -44,6 +49,7 @@ public final class OpenLoopRunner implements AutoCloseable {
                         .setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(bounds.maxInFlight()).setMaxWaitQueueSize(-1));
         this.context = vertx.getOrCreateContext();
+        this.jobs = new JobWatcher(vertx, http, context, JOB_READS, JOB_READ_GAP_NANOS, bounds.requestTimeoutMs());
     }
 
     /** A view of the run while it goes, for a progress bar. */
@@ -98,14 +104,32 @@ public final class OpenLoopRunner implements AutoCloseable {
         long sentAt = System.nanoTime() - start;
         context.runOnContext(v -> http.request(options)
                 .compose(r -> r.send(body.bytes()))
-                .compose(response -> response.body()
-                        .map(b -> Outcome.of(response.statusCode(), response.getHeader("Retry-After") != null)))
+                .compose(response -> response.body().map(b -> {
+                    String job = bodies.async() && response.statusCode() == 202 ? response.getHeader("Location") : null;
+                    return new Answer(
+                            Outcome.of(response.statusCode(), response.getHeader("Retry-After") != null), job);
+                }))
                 .onComplete(ar -> {
-                    Outcome o = ar.succeeded() ? ar.result() : failure(ar.cause());
-                    recording.record(i, o, due, sentAt, System.nanoTime() - start);
                     inFlight.decrementAndGet();
+                    if (ar.succeeded() && ar.result().job() != null) {
+                        // Accepted: the request ends when its result is read (in-flight counts open requests, not
+                        // jobs).
+                        long deadline = start
+                                + due
+                                + Duration.ofMillis(bounds.requestTimeoutMs()).toNanos();
+                        jobs.watch(
+                                ar.result().job(),
+                                deadline,
+                                o -> recording.record(i, o, due, sentAt, System.nanoTime() - start));
+                        return;
+                    }
+                    Outcome o = ar.succeeded() ? ar.result().outcome() : failure(ar.cause());
+                    recording.record(i, o, due, sentAt, System.nanoTime() - start);
                 }));
     }
+
+    /** A response: its outcome, and for an accepted job the {@code Location} its result is read at. */
+    private record Answer(Outcome outcome, String job) {}
 
     /** Sends one request of {@code requestClass} (a key no scheduled request uses) and returns its status. */
     public int once(RequestClass requestClass, long salt) {

@@ -23,7 +23,9 @@ public enum Outcome {
     /** The connection failed or was closed before an answer. */
     CONNECTION_ERROR("connection error"),
     /** Not sent: the generator's in-flight bound was reached (the arrival is lost, never delayed). */
-    NOT_SENT("not sent (in-flight bound)");
+    NOT_SENT("not sent (in-flight bound)"),
+    /** An accepted job (async door) whose result is {@code failed}. */
+    JOB_FAILED("job failed");
 
     private final String label;
 

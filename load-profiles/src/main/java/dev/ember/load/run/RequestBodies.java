@@ -40,7 +40,7 @@ final class RequestBodies {
         this.salt = salt % LOW_BITS;
         this.path = switch (requestClass.door()) {
             case INFER -> "/infer";
-            case V2, V2_BINARY -> "/v2/models/" + requestClass.model() + "/infer";
+            case V2, V2_BINARY, V2_ASYNC -> "/v2/models/" + requestClass.model() + "/infer";
         };
         if (requestClass.door() == Door.V2_BINARY) {
             head = null;
@@ -90,6 +90,11 @@ final class RequestBodies {
         return requestClass.door() == Door.V2_BINARY;
     }
 
+    /** Whether a request is a job submission (its answer a 202 with the job's Location). */
+    boolean async() {
+        return requestClass.door() == Door.V2_ASYNC;
+    }
+
     /** The body of the request carrying {@code key}; for the binary door, with its JSON length. */
     Encoded body(long key) {
         if (binary()) {
@@ -120,6 +125,9 @@ final class RequestBodies {
                 .setIdleTimeout(timeoutMs);
         if (body.jsonLength() >= 0) {
             options.putHeader(Protocol.HEADER_CONTENT_LENGTH, Integer.toString(body.jsonLength()));
+        }
+        if (async()) {
+            options.putHeader("Prefer", "respond-async");
         }
         return options;
     }

@@ -90,7 +90,7 @@ class ProfileReaderTest {
                         "t",
                         "rate: [{seconds: 1, rps: 1}]\nmix: [{name: a, model: m, door: grpc, inputs: [{name: x,"
                                 + " datatype: FP32, shape: [1]}]}]\n"))
-                .hasMessage("mix[0].door: must be one of infer, v2, v2-binary; got 'grpc'");
+                .hasMessage("mix[0].door: must be one of infer, v2, v2-binary, v2-async; got 'grpc'");
     }
 
     @Test
