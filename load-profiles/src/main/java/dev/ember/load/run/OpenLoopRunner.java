@@ -36,8 +36,8 @@ public final class OpenLoopRunner implements AutoCloseable {
     /** Jobs accepted through the async door, waited for until their results are read. */
     private final JobWatcher jobs;
 
-    private static final int JOB_READS = 32;
-    private static final long JOB_READ_GAP_NANOS = 20_000_000;
+    private static final int JOB_READS = 16;
+    private static final long JOB_READ_GAP_NANOS = 50_000_000;
 
     public OpenLoopRunner(URI target, Bounds bounds) {
         this.bounds = bounds;

@@ -98,8 +98,8 @@ class AsyncDoorIT {
             min = Math.min(min, r.latencyNanos(i) / 1_000_000);
         }
         assertThat(min).as("no job is over before its result exists").isGreaterThanOrEqualTo(JOB_MS);
-        // read oldest first, each no more than once per 20 ms: far fewer reads than a poll of every job
-        assertThat(reads.get()).isLessThan(200 * (int) (JOB_MS / 20));
+        // read oldest first, each no more than once per 50 ms: far fewer reads than a poll of every job
+        assertThat(reads.get()).isLessThanOrEqualTo(200 * (int) (JOB_MS / 50 + 3));
     }
 
     @Test
