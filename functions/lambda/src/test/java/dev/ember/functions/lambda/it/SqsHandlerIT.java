@@ -2,6 +2,7 @@ package dev.ember.functions.lambda.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import dev.ember.functions.core.jobs.JobClass;
@@ -10,6 +11,7 @@ import dev.ember.functions.core.jobs.JobKeys;
 import dev.ember.functions.core.jobs.JobView;
 import dev.ember.functions.core.redis.RedisFixture;
 import dev.ember.functions.core.redis.RedisLink;
+import dev.ember.functions.lambda.HttpApiHandler;
 import dev.ember.functions.lambda.SqsHandler;
 import dev.ember.functions.lambda.sqs.JobMessages;
 import dev.ember.pool.api.codec.InferenceCodec;
@@ -139,6 +141,29 @@ class SqsHandlerIT {
                 .containsExactly(base + 9f, 12f, 0f);
         // another tenant does not see it
         assertThat(engine.job(Backends.GLOBEX, v.id()).get(5, TimeUnit.SECONDS)).isEmpty();
+    }
+
+    /** What a client of the HTTP API reads for an SQS job: the same record, at GET /jobs/{message id without dashes}. */
+    @Test
+    void theHttpApiServesTheResultAtJobsSlashTheMessageId() throws Exception {
+        int base = SEED.incrementAndGet();
+        SQSEvent.SQSMessage m = message(maskedSum(base), Backends.ACME);
+        assertThat(handler.execute(event(m)).getBatchItemFailures()).isEmpty();
+        String path = "/jobs/" + m.getMessageId().replace("-", "");
+
+        try (HttpApiHandler http =
+                new HttpApiHandler(ApplicationContext.builder().properties(env(dir.resolve("tenants.yaml"), prefix)))) {
+            APIGatewayV2HTTPResponse mine = http.execute(HttpApiHandlerIT.event(
+                    "GET", path, "$default", Map.of("authorization", "Bearer " + Backends.ACME), new byte[0], false));
+            APIGatewayV2HTTPResponse theirs = http.execute(HttpApiHandlerIT.event(
+                    "GET", path, "$default", Map.of("authorization", "Bearer " + Backends.GLOBEX), new byte[0], false));
+
+            assertThat(mine.getStatusCode()).as(mine.getBody()).isEqualTo(200);
+            assertThat(mine.getBody()).contains("\"status\":\"done\"").contains("\"model_name\":\"masked-sum\"");
+            assertThat(theirs.getStatusCode())
+                    .as("another tenant's job is not found")
+                    .isEqualTo(404);
+        }
     }
 
     @Test
