@@ -74,14 +74,9 @@ public final class JobEngine implements AutoCloseable {
         this.runner = store.map(s -> new JobRunner(
                 gateway, codec, s, metrics, clock, timer, settings.sink().map(Object::toString)));
         this.housekeeping = store.map(s -> new StreamHousekeeping(s, metrics));
+        // The consumer groups are made by the consumers (from the stream's start, so nothing queued
+        // before is missed): a process that only submits leaves no keys behind it.
         housekeeping.ifPresent(h -> timer.scheduleWithFixedDelay(h::tick, 0, 1, TimeUnit.SECONDS));
-        store.ifPresent(s -> {
-            try {
-                s.ensureGroups();
-            } catch (RuntimeException e) {
-                // not connected yet: consumers make the groups when they start reading
-            }
-        });
     }
 
     public static Builder builder(InferenceGateway gateway, InferenceCodec codec) {
