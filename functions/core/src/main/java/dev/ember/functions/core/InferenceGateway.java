@@ -104,14 +104,7 @@ public final class InferenceGateway implements AutoCloseable {
         } catch (InferenceException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        return answer.whenComplete((a, e) -> {
-            long took = System.nanoTime() - start;
-            if (e != null) {
-                metrics.failed(e, took);
-            } else {
-                metrics.answered(a.outcome(), took);
-            }
-        });
+        return timed(answer, start);
     }
 
     /**
@@ -191,6 +184,11 @@ public final class InferenceGateway implements AutoCloseable {
         } catch (InferenceException e) {
             answer = CompletableFuture.failedFuture(e);
         }
+        return timed(answer, start);
+    }
+
+    /** Counts an answer (or its failure) and how long it took from {@code start}, when it completes. */
+    private CompletableFuture<GatewayAnswer> timed(CompletableFuture<GatewayAnswer> answer, long start) {
         return answer.whenComplete((a, e) -> {
             long took = System.nanoTime() - start;
             if (e != null) {
