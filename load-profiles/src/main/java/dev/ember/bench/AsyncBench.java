@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,17 +53,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "async", description = "Async jobs (Redis Streams) vs the synchronous path, same models and machine.")
 final class AsyncBench implements Callable<Integer> {
-    @Option(
-            names = "--models",
-            defaultValue = "models",
-            description = "Model repository holding mlp-tiny and ppocr-det")
-    Path models;
-
-    @Option(names = "--redis", defaultValue = "${env:REDIS_URL:-redis://127.0.0.1:6379}", description = "Redis URL")
-    String redisUrl;
-
-    @Option(names = "--functions-jar", defaultValue = "functions/knative/target/quarkus-app/quarkus-run.jar")
-    Path functionsJar;
+    @Mixin
+    FunctionsBenchOptions setup;
 
     @Option(
             names = "--clients",
@@ -99,12 +91,12 @@ final class AsyncBench implements Callable<Integer> {
         try (WorkerProcess worker =
                         WorkerProcess.start(repo, List.of("-Xmx512m"), List.of(), Duration.ofSeconds(60), false);
                 FunctionsProcess functions = FunctionsProcess.start(
-                        functionsJar,
+                        setup.functionsJar,
                         Map.of(
                                 "POOL_URL",
                                 worker.uri().toString(),
                                 "REDIS_URL",
-                                redisUrl,
+                                setup.redisUrl,
                                 "EMBER_REDIS_KEY_PREFIX",
                                 prefix,
                                 "EMBER_ASYNC_CONSUMERS",
@@ -112,7 +104,7 @@ final class AsyncBench implements Callable<Integer> {
                                 "EMBER_ASYNC_CONCURRENCY",
                                 Integer.toString(clients)),
                         Duration.ofSeconds(60));
-                RedisLink redis = RedisLink.openOrFail(redisUrl, Duration.ofSeconds(5));
+                RedisLink redis = RedisLink.openOrFail(setup.redisUrl, Duration.ofSeconds(5));
                 HttpLoad sync = new HttpLoad(functions.uri(), clients)) {
             HttpClient http = vertx.createHttpClient(
                     new HttpClientOptions()
@@ -190,7 +182,7 @@ final class AsyncBench implements Callable<Integer> {
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             // after the functions stopped: their consumer would make its groups again
-            try (RedisLink redis = RedisLink.openOrFail(redisUrl, Duration.ofSeconds(5))) {
+            try (RedisLink redis = RedisLink.openOrFail(setup.redisUrl, Duration.ofSeconds(5))) {
                 deleteKeys(redis, prefix);
             }
         }
@@ -341,11 +333,11 @@ final class AsyncBench implements Callable<Integer> {
 
     private void copy(String model, Path repo) throws java.io.IOException {
         Path dir = Files.createDirectories(repo.resolve(model).resolve("1"));
-        Files.copy(models.resolve(model + "/1/model.onnx"), dir.resolve("model.onnx"));
+        Files.copy(setup.models.resolve(model + "/1/model.onnx"), dir.resolve("model.onnx"));
         // Every request computes, on both paths: the bench measures the queue, not the cache.
         Files.writeString(
                 repo.resolve(model).resolve("config.yaml"),
-                Files.readString(models.resolve(model + "/config.yaml")) + "\ncache: {enabled: false}\n");
+                Files.readString(setup.models.resolve(model + "/config.yaml")) + "\ncache: {enabled: false}\n");
     }
 
     private static byte[] mlp() {

@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,17 +37,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "gateway", description = "Cache-hit path vs a bare Redis GET; miss overhead vs calling the worker.")
 final class GatewayBench implements Callable<Integer> {
-    @Option(
-            names = "--models",
-            defaultValue = "models",
-            description = "Model repository holding mlp-tiny and ppocr-det")
-    Path models;
-
-    @Option(names = "--redis", defaultValue = "${env:REDIS_URL:-redis://127.0.0.1:6379}", description = "Redis URL")
-    String redisUrl;
-
-    @Option(names = "--functions-jar", defaultValue = "functions/knative/target/quarkus-app/quarkus-run.jar")
-    Path functionsJar;
+    @Mixin
+    FunctionsBenchOptions setup;
 
     @Option(names = "--clients", defaultValue = "50")
     int clients;
@@ -89,8 +81,8 @@ final class GatewayBench implements Callable<Integer> {
         Duration measure = Duration.ofSeconds(seconds);
         Path repo = Files.createTempDirectory("ember-bench-gateway");
         Path dir = Files.createDirectories(repo.resolve("mlp-tiny").resolve("1"));
-        Files.copy(models.resolve("mlp-tiny/1/model.onnx"), dir.resolve("model.onnx"));
-        Files.copy(models.resolve("mlp-tiny/config.yaml"), repo.resolve("mlp-tiny/config.yaml"));
+        Files.copy(setup.models.resolve("mlp-tiny/1/model.onnx"), dir.resolve("model.onnx"));
+        Files.copy(setup.models.resolve("mlp-tiny/config.yaml"), repo.resolve("mlp-tiny/config.yaml"));
         serve(repo, "ppocr-det", "");
         // The same model with its cache off: the 640x640 phases measure the miss path.
         serve(repo, PPOCR_UNCACHED, "\ncache: {enabled: false}\n");
@@ -99,17 +91,17 @@ final class GatewayBench implements Callable<Integer> {
         try (WorkerProcess worker =
                         WorkerProcess.start(repo, List.of("-Xmx512m"), List.of(), Duration.ofSeconds(60), false);
                 FunctionsProcess functions = FunctionsProcess.start(
-                        functionsJar,
+                        setup.functionsJar,
                         Map.of(
                                 "POOL_URL",
                                 worker.uri().toString(),
                                 "REDIS_URL",
-                                redisUrl,
+                                setup.redisUrl,
                                 "EMBER_REDIS_KEY_PREFIX",
                                 prefix),
                         List.of(functionsJvmOptions.isBlank() ? new String[0] : functionsJvmOptions.split("\\s+")),
                         Duration.ofSeconds(60));
-                RedisLink redis = RedisLink.openOrFail(redisUrl, Duration.ofSeconds(2));
+                RedisLink redis = RedisLink.openOrFail(setup.redisUrl, Duration.ofSeconds(2));
                 HttpLoad toFunctions = new HttpLoad(functions.uri(), clients);
                 HttpLoad toWorker = new HttpLoad(worker.uri(), clients)) {
 
@@ -249,10 +241,10 @@ final class GatewayBench implements Callable<Integer> {
     /** Serves {@code models/<name>} from the bench's repository under {@code as}, config plus {@code extra}. */
     private void serve(Path repo, String as, String extra) throws java.io.IOException {
         Path dir = Files.createDirectories(repo.resolve(as).resolve("1"));
-        Files.copy(models.resolve("ppocr-det/1/model.onnx"), dir.resolve("model.onnx"));
+        Files.copy(setup.models.resolve("ppocr-det/1/model.onnx"), dir.resolve("model.onnx"));
         Files.writeString(
                 repo.resolve(as).resolve("config.yaml"),
-                Files.readString(models.resolve("ppocr-det/config.yaml")) + extra);
+                Files.readString(setup.models.resolve("ppocr-det/config.yaml")) + extra);
     }
 
     /** A 1x3xNxN FP32 image of values derived from {@code seed}. */
