@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * Stacks requests into one batch along dimension 0 and splits the batch's outputs back. Row-major
@@ -54,9 +55,12 @@ final class BatchAssembler {
             }
             long padBytes = padRows * (proto.byteSize() / first.rows);
             ByteBuffer region = arena.allocate(Math.toIntExact(bytes + padBytes));
+            List<ByteBuffer> sources = new ArrayList<>(batch.size());
             for (PendingRequest r : batch) {
-                region.put(r.inputs.get(name).data());
+                sources.add(r.inputs.get(name).data());
             }
+            copy(sources, region, bytes >= PARALLEL_COPY_BYTES && ForkJoinPool.getCommonPoolParallelism() > 1);
+            region.position(Math.toIntExact(bytes));
             zero(region, padBytes);
             region.flip();
             stacked.put(
@@ -69,6 +73,38 @@ final class BatchAssembler {
         }
         return stacked;
     }
+
+    /**
+     * Copies {@code sources} one after another into {@code region} from its start. A large batch
+     * (a batch of 16 640×640 images is 79 MB) is copied in 1 MiB pieces on the common fork-join
+     * pool: on the H200 host one thread staged it in 18 ms, a third of the GPU's time for the batch.
+     * The region's position is left alone.
+     */
+    static void copy(List<ByteBuffer> sources, ByteBuffer region, boolean inParallel) {
+        if (!inParallel) {
+            int at = 0;
+            for (ByteBuffer src : sources) {
+                region.put(at, src, src.position(), src.remaining());
+                at += src.remaining();
+            }
+            return;
+        }
+        List<int[]> pieces = new ArrayList<>(); // {source index, source offset, region offset, length}
+        int at = 0;
+        for (int i = 0; i < sources.size(); i++) {
+            ByteBuffer src = sources.get(i);
+            for (int off = 0; off < src.remaining(); off += COPY_PIECE_BYTES) {
+                int length = Math.min(COPY_PIECE_BYTES, src.remaining() - off);
+                pieces.add(new int[] {i, src.position() + off, at + off, length});
+            }
+            at += src.remaining();
+        }
+        // Absolute puts leave every buffer's position alone, so the pieces share them safely.
+        pieces.parallelStream().forEach(p -> region.put(p[2], sources.get(p[0]), p[1], p[3]));
+    }
+
+    private static final long PARALLEL_COPY_BYTES = 8L << 20;
+    private static final int COPY_PIECE_BYTES = 1 << 20;
 
     private static long rows(List<PendingRequest> batch) {
         long rows = 0;

@@ -23,6 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 
 /**
@@ -97,21 +101,52 @@ public final class ModelSession implements BatchRunner, AutoCloseable {
      */
     public void openPerBatchSize(
             List<Integer> sizes, Path file, ModelConfig config, Optional<OptimizedModelCache> cache) {
+        // Side by side: each is mostly the provider's own setup and the weights' upload (~0.1 s on
+        // the H200 each), and the first session has already written the optimized form to the cache.
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, sizes.size() - 1), r -> {
+            Thread t = new Thread(r, "ember-open-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        Map<Long, Future<SessionFactory.Opened>> opening = new LinkedHashMap<>();
+        for (int i = 1; i < sizes.size(); i++) {
+            opening.put((long) sizes.get(i), pool.submit(() -> SessionFactory.open(env, name, file, config, cache)));
+        }
+        pool.shutdown();
         Map<Long, OrtSession> opened = new LinkedHashMap<>();
-        try {
-            for (int i = 1; i < sizes.size(); i++) {
-                SessionFactory.Opened o = SessionFactory.open(env, name, file, config, cache);
-                opened.put((long) sizes.get(i), o.session());
-                if (!o.device().equals(device)) {
-                    throw new InferenceException(
+        RuntimeException failure = null;
+        for (Map.Entry<Long, Future<SessionFactory.Opened>> e : opening.entrySet()) {
+            try {
+                SessionFactory.Opened o = e.getValue().get();
+                opened.put(e.getKey(), o.session());
+                if (failure == null && !o.device().equals(device)) {
+                    failure = new InferenceException(
                             InferenceException.Reason.DEVICE_ERROR,
-                            "model '" + name + "': a session for batch size " + sizes.get(i) + " opened on "
-                                    + o.device() + ", the first on " + device);
+                            "model '" + name + "': a session for batch size " + e.getKey() + " opened on " + o.device()
+                                    + ", the first on " + device);
+                }
+            } catch (ExecutionException x) {
+                if (failure == null) {
+                    failure = x.getCause() instanceof RuntimeException r
+                            ? r
+                            : new InferenceException(
+                                    InferenceException.Reason.MODEL_ERROR,
+                                    "model '" + name + "': a session for batch size " + e.getKey() + " failed to open: "
+                                            + x.getCause(),
+                                    null,
+                                    x.getCause());
+                }
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                if (failure == null) {
+                    failure = new InferenceException(
+                            InferenceException.Reason.MODEL_ERROR, "model '" + name + "': opening interrupted");
                 }
             }
-        } catch (RuntimeException e) {
+        }
+        if (failure != null) {
             opened.values().forEach(ModelSession::closeQuietly);
-            throw e;
+            throw failure;
         }
         if (!sizes.isEmpty()) {
             opened.put((long) sizes.get(0), session);
