@@ -91,15 +91,24 @@ final class ColdStartBench implements Callable<Integer> {
         InferenceRequest image = InferenceRequest.of(image());
 
         Report.note("priming (not measured): page cache, the optimized-model cache");
+        // A GPU pool's spare practises on its GPU (--spare-device); on cuda the same run also measures
+        // a spare that practised on CPU only, to show what that buys.
+        String practice = cuda ? "cuda:0" : "cpu";
         naive(naiveRepo, image);
-        ember(emberRepo, cache, emberJvm, image);
+        ember(emberRepo, cache, emberJvm, image, practice);
 
         List<Map<String, Long>> naivePhases = new ArrayList<>();
         List<Map<String, Long>> emberPhases = new ArrayList<>();
+        List<Map<String, Long>> cpuPracticePhases = new ArrayList<>();
         SideBySide side = new SideBySide()
                 .phase("naive", () -> timed(() -> naive(naiveRepo, image), naivePhases))
-                .phase("ember", () -> timed(() -> ember(emberRepo, cache, emberJvm, image), emberPhases))
-                .run(repetitions);
+                .phase("ember", () -> timed(() -> ember(emberRepo, cache, emberJvm, image, practice), emberPhases));
+        if (cuda) {
+            side.phase(
+                    "ember_cpu_practice",
+                    () -> timed(() -> ember(emberRepo, cache, emberJvm, image, "cpu"), cpuPracticePhases));
+        }
+        side.run(repetitions);
         Report.value("coldstart.naive_runs_ms", runs(side.values("naive")));
         Report.value("coldstart.ember_runs_ms", runs(side.values("ember")));
         Report.value("coldstart.naive_p50_ms", side.median("naive"));
@@ -115,6 +124,15 @@ final class ColdStartBench implements Callable<Integer> {
         Report.value(
                 "coldstart.ember.first_request_vs_steady_p50",
                 medianOf(emberPhases, "first_request_us") / 1000.0 / steady);
+        if (cuda) {
+            Report.value("coldstart.ember_cpu_practice_p50_ms", side.median("ember_cpu_practice"));
+            side.ratio("ember_cpu_practice", "ember").report("coldstart.cuda_practice_speedup");
+            Report.value(
+                    "coldstart.ember_cpu_practice.ready_ms",
+                    medianOf(cpuPracticePhases, "model_load") + medianOf(cpuPracticePhases, "warmup"));
+            Report.value(
+                    "coldstart.ember_cpu_practice.first_request_p50_ms", medianOf(cpuPracticePhases, "first_request"));
+        }
         return 0;
     }
 
@@ -177,12 +195,13 @@ final class ColdStartBench implements Callable<Integer> {
         }
     }
 
-    /** A spare runtime (started untimed) loads the model, warms it, and answers. */
-    private Run ember(Path repo, Path cache, List<String> jvm, InferenceRequest image) throws Exception {
+    /** A spare runtime (started untimed, practised on {@code practice}) loads the model, warms it, and answers. */
+    private Run ember(Path repo, Path cache, List<String> jvm, InferenceRequest image, String practice)
+            throws Exception {
         try (WorkerProcess spare = WorkerProcess.start(
                         launch(jvm),
                         repo,
-                        List.of("--spare", "--cache-dir", cache.toString()),
+                        List.of("--spare", "--spare-device", practice, "--cache-dir", cache.toString()),
                         Duration.ofSeconds(120),
                         false);
                 HttpPoolClient client = new HttpPoolClient(spare.uri())) {

@@ -80,6 +80,26 @@ final class CudaBench implements Callable<Integer> {
                 steady(key, session, b);
             }
         }
+        // Provider options config.yaml does not expose: do they change first runs or steady speed?
+        for (Map.Entry<String, Map<String, String>> extra : Map.of(
+                        "max_workspace_off", Map.of("cudnn_conv_use_max_workspace", "0"),
+                        "nhwc", Map.of("prefer_nhwc", "1"))
+                .entrySet()) {
+            String k = "cuda.heuristic_" + extra.getKey() + ".";
+            long t = System.nanoTime();
+            try (OrtSession session = open(model, CudaOptions.DEFAULTS, null, extra.getValue())) {
+                Report.value(k + "session_ms", (System.nanoTime() - t) / 1e6);
+                for (int b : List.of(1, 8, 32)) {
+                    Report.value(k + "first_run_ms.b" + b, runMs(session, b, 0));
+                }
+                for (int b : List.of(1, 32)) {
+                    steady(k, session, b);
+                }
+            } catch (OrtException | RuntimeException e) {
+                Report.value(k + "error", String.valueOf(e.getMessage()).replace('\n', ' '));
+            }
+        }
+        threads(model);
         graphs(model);
         try {
             profile(model);
@@ -90,12 +110,17 @@ final class CudaBench implements Callable<Integer> {
     }
 
     private OrtSession open(Path model, CudaOptions options, Path profileTo) throws OrtException {
+        return open(model, options, profileTo, Map.of());
+    }
+
+    private OrtSession open(Path model, CudaOptions options, Path profileTo, Map<String, String> extra)
+            throws OrtException {
         try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (profileTo != null) {
                 o.enableProfiling(profileTo.toString());
             }
-            GpuMode.addCuda(o, options);
+            GpuMode.addCuda(o, options, extra);
             return env.createSession(model.toString(), o);
         }
     }
@@ -117,6 +142,37 @@ final class CudaBench implements Callable<Integer> {
                 ((OnnxTensor) r.get(0)).getByteBuffer();
             }
             return (System.nanoTime() - t) / 1e6;
+        }
+    }
+
+    /**
+     * A session warmed at batch 1 on this thread, then run at batch 1 on a new thread, twice: does
+     * a thread that has not run the session before pay first-run work again (the worker warms on
+     * warmup threads and serves on its runner threads)?
+     */
+    private void threads(Path model) throws Exception {
+        try (OrtSession session = open(model, CudaOptions.DEFAULTS, null)) {
+            runMs(session, 1, 0);
+            runMs(session, 1, 1);
+            double[] same = {runMs(session, 1, 2), runMs(session, 1, 3), runMs(session, 1, 4)};
+            double[] fresh = new double[3];
+            double[] second = new double[3];
+            for (int i = 0; i < 3; i++) {
+                int k = i;
+                Thread t = new Thread(() -> {
+                    try {
+                        fresh[k] = runMs(session, 1, 5 + k);
+                        second[k] = runMs(session, 1, 9 + k);
+                    } catch (OrtException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                t.start();
+                t.join();
+            }
+            Report.value("cuda.thread.same_thread_b1_ms", SideBySide.median(same));
+            Report.value("cuda.thread.new_thread_first_b1_ms", SideBySide.median(fresh));
+            Report.value("cuda.thread.new_thread_second_b1_ms", SideBySide.median(second));
         }
     }
 
@@ -223,6 +279,7 @@ final class CudaBench implements Callable<Integer> {
         runs.sort(java.util.Comparator.comparingLong(r -> r[0]));
         Report.value("cuda.profile.model_runs", runs.size());
         Map<String, double[]> sums = new TreeMap<>(); // group -> ms per size index
+        Map<Integer, Map<String, Double>> firstRun = new TreeMap<>(); // size -> op -> ms
         for (JsonNode e : events) {
             if (!"Node".equals(e.path("cat").asText())
                     || !e.path("name").asText().endsWith("_kernel_time")) {
@@ -236,10 +293,18 @@ final class CudaBench implements Callable<Integer> {
                     break;
                 }
             }
-            if (run < 0 || run / perSize >= sizes.size() || run % perSize < 2) {
+            if (run < 0 || run / perSize >= sizes.size()) {
                 continue;
             }
             String op = e.path("args").path("op_name").asText();
+            if (run % perSize == 0) { // a size's first run: where does its first-run cost go?
+                firstRun.computeIfAbsent(sizes.get(run / perSize), k -> new TreeMap<>())
+                        .merge(op, e.path("dur").asDouble() / 1000.0, Double::sum);
+                continue;
+            }
+            if (run % perSize < 2) {
+                continue;
+            }
             String group = op.equals("MemcpyFromHost") ? "h2d" : op.equals("MemcpyToHost") ? "sync_d2h" : "nodes";
             sums.computeIfAbsent(group, k -> new double[sizes.size()])[run / perSize] +=
                     e.path("dur").asDouble() / 1000.0;
@@ -250,6 +315,22 @@ final class CudaBench implements Callable<Integer> {
                         "cuda.profile.b" + sizes.get(k) + "." + g.getKey() + "_ms_per_run",
                         g.getValue()[k] / (perSize - 2));
             }
+        }
+        for (Map.Entry<Integer, Map<String, Double>> f : firstRun.entrySet()) {
+            String k = "cuda.profile.b" + f.getKey() + ".first_run.";
+            int index = sizes.indexOf(f.getKey()) * perSize;
+            if (index < runs.size()) {
+                Report.value(k + "model_run_ms", (runs.get(index)[1] - runs.get(index)[0]) / 1000.0);
+            }
+            Report.value(
+                    k + "nodes_ms",
+                    f.getValue().values().stream()
+                            .mapToDouble(Double::doubleValue)
+                            .sum());
+            f.getValue().entrySet().stream()
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                    .limit(4)
+                    .forEach(op -> Report.value(k + "op." + op.getKey() + "_ms", op.getValue()));
         }
         Report.value("cuda.profile.file", file);
     }

@@ -43,8 +43,17 @@ final class GpuMode {
 
     /** Adds the CUDA provider with {@code options} (the worker's own mapping) on device 0. */
     static void addCuda(OrtSession.SessionOptions session, CudaOptions options) throws OrtException {
+        addCuda(session, options, Map.of());
+    }
+
+    /** As {@link #addCuda(OrtSession.SessionOptions, CudaOptions)}, plus provider options config.yaml does not expose. */
+    static void addCuda(OrtSession.SessionOptions session, CudaOptions options, Map<String, String> extra)
+            throws OrtException {
         try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(0)) {
             for (Map.Entry<String, String> e : options.providerOptions(0).entrySet()) {
+                cuda.add(e.getKey(), e.getValue());
+            }
+            for (Map.Entry<String, String> e : extra.entrySet()) {
                 cuda.add(e.getKey(), e.getValue());
             }
             session.addCUDA(cuda);

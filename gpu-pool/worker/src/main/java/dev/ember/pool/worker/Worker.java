@@ -55,8 +55,8 @@ public final class Worker implements AutoCloseable {
                 metrics,
                 config.cacheDir().map(OptimizedModelCache::new),
                 config.drainTimeout());
-        if (config.spare()) {
-            Duration practice = service.practice();
+        if (config.spare().isPresent()) {
+            Duration practice = service.practice(config.spare().get());
             LOG.log(System.Logger.Level.INFO, "spare runtime ready (practice run {0} ms)", practice.toMillis());
             service.startEmpty();
         } else {

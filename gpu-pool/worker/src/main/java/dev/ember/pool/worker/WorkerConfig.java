@@ -1,5 +1,6 @@
 package dev.ember.pool.worker;
 
+import dev.ember.pool.api.config.Device;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,7 +17,9 @@ import java.util.Set;
  * @param drainTimeout how long shutdown waits for queued requests
  * @param eventLoops HTTP I/O threads
  * @param cacheDir where ONNX Runtime's optimized models are kept between cold starts (empty: not kept)
- * @param spare start with no model loaded, ONNX Runtime initialised, waiting to be given one
+ * @param spare when present, start as a spare: no model loaded, ONNX Runtime initialised and practised
+ *     on this device (a GPU pool's spare pays CUDA's context, libraries and the provider's setup
+ *     before it is given a model), waiting to be given one
  * @param only serve only these models of the repository (empty: every model); a Knative pool
  *     Service runs one model per pod from an image that holds the whole repository
  * @param upToVersion serve no version above this one (a Knative rollout pins each revision to its
@@ -30,7 +33,7 @@ public record WorkerConfig(
         Duration drainTimeout,
         int eventLoops,
         Optional<Path> cacheDir,
-        boolean spare,
+        Optional<Device> spare,
         Set<String> only,
         long upToVersion) {
     public static final int DEFAULT_PORT = 8000;
@@ -41,6 +44,7 @@ public record WorkerConfig(
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(cacheDir, "cacheDir");
+        Objects.requireNonNull(spare, "spare");
         only = Set.copyOf(only);
         if (upToVersion < 1) {
             throw new IllegalArgumentException("up-to version must be ≥ 1, got " + upToVersion);
@@ -65,7 +69,7 @@ public record WorkerConfig(
                 drainTimeout,
                 eventLoops,
                 Optional.empty(),
-                false,
+                Optional.empty(),
                 Set.of(),
                 Long.MAX_VALUE);
     }
@@ -86,7 +90,21 @@ public record WorkerConfig(
     }
 
     public WorkerConfig asSpare() {
+        return asSpare(Device.CPU);
+    }
+
+    /** A spare that practises on {@code device}. */
+    public WorkerConfig asSpare(Device device) {
         return new WorkerConfig(
-                models, host, port, maxBodyBytes, drainTimeout, eventLoops, cacheDir, true, only, upToVersion);
+                models,
+                host,
+                port,
+                maxBodyBytes,
+                drainTimeout,
+                eventLoops,
+                cacheDir,
+                Optional.of(device),
+                only,
+                upToVersion);
     }
 }

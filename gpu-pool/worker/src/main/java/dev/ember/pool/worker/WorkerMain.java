@@ -1,6 +1,7 @@
 package dev.ember.pool.worker;
 
 import dev.ember.pool.api.ModelStatus;
+import dev.ember.pool.api.config.Device;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,6 +68,15 @@ public final class WorkerMain implements Callable<Integer> {
     boolean spare;
 
     @Option(
+            names = "--spare-device",
+            paramLabel = "DEVICE",
+            defaultValue = "cpu",
+            description = "The device a spare practises on before it is given a model: cpu or cuda[:N] (a GPU "
+                    + "pool's spare then has CUDA set up; falls back to CPU where CUDA cannot be used; "
+                    + "default: ${DEFAULT-VALUE})")
+    String spareDevice;
+
+    @Option(
             names = "--model",
             paramLabel = "NAME",
             description = "Serve only this model of the repository (repeatable; default: every model)")
@@ -95,7 +105,7 @@ public final class WorkerMain implements Callable<Integer> {
                         ? eventLoops
                         : Math.max(1, Runtime.getRuntime().availableProcessors()),
                 Optional.ofNullable(cacheDir),
-                spare,
+                spare ? Optional.of(Device.parse(spareDevice)) : Optional.empty(),
                 Set.copyOf(only),
                 upTo == null ? Long.MAX_VALUE : upTo);
         Worker worker = Worker.start(config);

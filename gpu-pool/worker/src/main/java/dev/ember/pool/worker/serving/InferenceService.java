@@ -84,9 +84,12 @@ public final class InferenceService implements AutoCloseable {
         return this;
     }
 
-    /** Exercises the load path on a built-in model so a spare's first real load runs warm code. */
-    public Duration practice() {
-        return dev.ember.pool.worker.warmup.SparePractice.run(deadlines);
+    /**
+     * Exercises the load path on a built-in model, on {@code device}, so a spare's first real load
+     * runs warm code (and on a GPU, finds CUDA set up).
+     */
+    public Duration practice(dev.ember.pool.api.config.Device device) {
+        return dev.ember.pool.worker.warmup.SparePractice.run(deadlines, device);
     }
 
     /** Ready with no models: a spare runtime, waiting for {@link #loadModel}. */

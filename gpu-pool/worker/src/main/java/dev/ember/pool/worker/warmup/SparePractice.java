@@ -2,6 +2,7 @@ package dev.ember.pool.worker.warmup;
 
 import dev.ember.pool.api.InferenceRequest;
 import dev.ember.pool.api.Tensor;
+import dev.ember.pool.api.config.Device;
 import dev.ember.pool.api.config.ModelConfigReader;
 import dev.ember.pool.worker.batching.DeadlineScheduler;
 import dev.ember.pool.worker.metrics.WorkerMetrics;
@@ -25,7 +26,10 @@ import java.util.concurrent.TimeUnit;
  * (the 824-byte identity model of every datatype from {@code models/identity-types}), so the code
  * a real load runs — config parsing, session creation, warmup, batching, tensor conversion, meters
  * — is loaded and compiled before a request depends on it. The real model is never touched here,
- * so nothing it needs is precomputed for it.
+ * so nothing it needs is precomputed for it. A spare for a GPU practises on its device: CUDA's
+ * context, the CUDA and cuDNN libraries and the execution provider's setup (about half a second
+ * of the first session on the H200) are then paid before a model is given. Where the device cannot
+ * be used the practice falls back to CPU, as a model that does not require its GPU would.
  */
 public final class SparePractice {
     private static final System.Logger LOG = System.getLogger(SparePractice.class.getName());
@@ -33,7 +37,7 @@ public final class SparePractice {
     private SparePractice() {}
 
     /** @return how long the practice took */
-    public static Duration run(DeadlineScheduler deadlines) {
+    public static Duration run(DeadlineScheduler deadlines, Device device) {
         long start = System.nanoTime();
         Path dir = null;
         try {
@@ -43,7 +47,7 @@ public final class SparePractice {
             try (InputStream in = SparePractice.class.getResourceAsStream("practice.onnx")) {
                 Files.copy(in, model);
             }
-            var config = ModelConfigReader.parse("max_batch_size: 8\nmax_queue_delay_ms: 0\n");
+            var config = ModelConfigReader.parse("max_batch_size: 8\nmax_queue_delay_ms: 0\ndevice: " + device + "\n");
             ModelLocation location = new ModelLocation("practice", 1, model, config);
             try (ServedModel served = ServedModel.load(location, deadlines, new WorkerMetrics(), Optional.empty())) {
                 WarmupStep two = WarmupPlan.syntheticStep(served.metadata(), config.warmup(), 2, true);

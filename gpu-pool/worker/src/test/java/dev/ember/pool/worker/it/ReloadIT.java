@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ember.pool.api.config.Device;
 import dev.ember.pool.worker.Worker;
 import dev.ember.pool.worker.WorkerConfig;
 import java.net.http.HttpResponse;
@@ -132,6 +133,20 @@ class ReloadIT {
             }
             assertThat(http.post("/v2/repository/models/nope/load", "").statusCode())
                     .isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aSpareForAGpuPoolPractisesOnCpuWhereCudaCannotBeUsedAndThenServes() throws Exception {
+        ModelFixtures.repo(repo).addAsShipped("mlp-tiny");
+        try (Worker worker = Worker.start(WorkerConfig.local(repo, 0).asSpare(Device.parse("cuda:0")))) {
+            Http http = new Http(worker.port());
+            assertThat(http.get("/v2/health/ready").statusCode()).isEqualTo(200);
+            assertThat(http.post("/v2/repository/models/mlp-tiny/load", "").statusCode())
+                    .isEqualTo(200);
+            assertThat(http.post("/v2/models/mlp-tiny/infer", WorkerIT.mlpJson(1))
+                            .statusCode())
+                    .isEqualTo(200);
         }
     }
 
