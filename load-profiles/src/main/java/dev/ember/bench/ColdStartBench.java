@@ -95,18 +95,33 @@ final class ColdStartBench implements Callable<Integer> {
         // a spare that practised on CPU only, to show what that buys.
         String practice = cuda ? "cuda:0" : "cpu";
         naive(naiveRepo, image);
-        ember(emberRepo, cache, emberJvm, image, practice);
+        ember(emberRepo, cache, launch(emberJvm), image, practice);
 
         List<Map<String, Long>> naivePhases = new ArrayList<>();
         List<Map<String, Long>> emberPhases = new ArrayList<>();
         List<Map<String, Long>> cpuPracticePhases = new ArrayList<>();
         SideBySide side = new SideBySide()
                 .phase("naive", () -> timed(() -> naive(naiveRepo, image), naivePhases))
-                .phase("ember", () -> timed(() -> ember(emberRepo, cache, emberJvm, image, practice), emberPhases));
+                .phase(
+                        "ember",
+                        () -> timed(() -> ember(emberRepo, cache, launch(emberJvm), image, practice), emberPhases));
+        List<Map<String, Long>> eagerPhases = new ArrayList<>();
         if (cuda) {
             side.phase(
                     "ember_cpu_practice",
-                    () -> timed(() -> ember(emberRepo, cache, emberJvm, image, "cpu"), cpuPracticePhases));
+                    () -> timed(() -> ember(emberRepo, cache, launch(emberJvm), image, "cpu"), cpuPracticePhases));
+            // CUDA loads each kernel on its first launch (lazy loading, CUDA 12's default); a spare
+            // started with eager loading has every kernel of its libraries loaded before a model comes.
+            side.phase(
+                    "ember_eager",
+                    () -> timed(
+                            () -> ember(
+                                    emberRepo,
+                                    cache,
+                                    launch(emberJvm).withEnvironment("CUDA_MODULE_LOADING", "EAGER"),
+                                    image,
+                                    practice),
+                            eagerPhases));
         }
         side.run(repetitions);
         Report.value("coldstart.naive_runs_ms", runs(side.values("naive")));
@@ -132,6 +147,21 @@ final class ColdStartBench implements Callable<Integer> {
                     medianOf(cpuPracticePhases, "model_load") + medianOf(cpuPracticePhases, "warmup"));
             Report.value(
                     "coldstart.ember_cpu_practice.first_request_p50_ms", medianOf(cpuPracticePhases, "first_request"));
+            Report.value("coldstart.ember_eager_p50_ms", side.median("ember_eager"));
+            side.ratio("ember", "ember_eager").report("coldstart.eager_loading_speedup");
+            Report.value(
+                    "coldstart.ember_eager.ready_ms",
+                    medianOf(eagerPhases, "model_load") + medianOf(eagerPhases, "warmup"));
+            Report.value("coldstart.ember_eager.first_request_p50_ms", medianOf(eagerPhases, "first_request"));
+        }
+        // Where the first request's time goes, against a steady one: the worker's own time (arrival
+        // to answer), of which the batch's compute (stage + run); the rest is HTTP, codec and client.
+        for (String part : List.of("worker", "compute", "stage")) {
+            Report.value(
+                    "coldstart.ember.first_request." + part + "_ms",
+                    medianOf(emberPhases, "first_" + part + "_us") / 1000.0);
+            Report.value(
+                    "coldstart.ember.steady." + part + "_ms", medianOf(emberPhases, "steady_" + part + "_us") / 1000.0);
         }
         return 0;
     }
@@ -196,10 +226,10 @@ final class ColdStartBench implements Callable<Integer> {
     }
 
     /** A spare runtime (started untimed, practised on {@code practice}) loads the model, warms it, and answers. */
-    private Run ember(Path repo, Path cache, List<String> jvm, InferenceRequest image, String practice)
+    private Run ember(Path repo, Path cache, WorkerProcess.Launch launch, InferenceRequest image, String practice)
             throws Exception {
         try (WorkerProcess spare = WorkerProcess.start(
-                        launch(jvm),
+                        launch,
                         repo,
                         List.of("--spare", "--spare-device", practice, "--cache-dir", cache.toString()),
                         Duration.ofSeconds(120),
@@ -211,6 +241,7 @@ final class ColdStartBench implements Callable<Integer> {
             long loaded = System.nanoTime();
             client.infer("ppocr-det", null, image).get(60, TimeUnit.SECONDS);
             long done = System.nanoTime();
+            Map<String, double[]> first = WorkerSums.scrape(spare.uri(), "ppocr-det");
             // Then one client at batch 1, as steady as it gets: the first request should cost no more.
             long[] steady = new long[21];
             for (int i = 0; i < steady.length; i++) {
@@ -219,23 +250,32 @@ final class ColdStartBench implements Callable<Integer> {
                 steady[i] = (System.nanoTime() - t) / 1000;
             }
             Arrays.sort(steady);
-            return new Run(
-                    (done - start) / 1_000_000,
-                    Map.of(
-                            "first_request_us",
-                            (done - loaded) / 1000,
-                            "steady_p50_us",
-                            steady[steady.length / 2],
-                            "spawn",
-                            0L,
-                            "runtime_init",
-                            0L,
-                            "model_load",
-                            report.integer("model_load_ms").orElse(0L),
-                            "warmup",
-                            report.integer("warmup_ms").orElse(0L),
-                            "first_request",
-                            (done - loaded) / 1_000_000));
+            Map<String, double[]> after = WorkerSums.scrape(spare.uri(), "ppocr-det");
+            Map<String, Long> phases = new java.util.HashMap<>(Map.of(
+                    "first_request_us",
+                    (done - loaded) / 1000,
+                    "steady_p50_us",
+                    steady[steady.length / 2],
+                    "spawn",
+                    0L,
+                    "runtime_init",
+                    0L,
+                    "model_load",
+                    report.integer("model_load_ms").orElse(0L),
+                    "warmup",
+                    report.integer("warmup_ms").orElse(0L),
+                    "first_request",
+                    (done - loaded) / 1_000_000));
+            Map<String, String> metrics = Map.of(
+                    "worker", "ember_request_duration_seconds",
+                    "compute", "ember_compute_seconds",
+                    "stage", "ember_stage_seconds");
+            metrics.forEach((part, metric) -> {
+                long once = WorkerSums.sumMicros(first, metric);
+                phases.put("first_" + part + "_us", once);
+                phases.put("steady_" + part + "_us", (WorkerSums.sumMicros(after, metric) - once) / steady.length);
+            });
+            return new Run((done - start) / 1_000_000, phases);
         }
     }
 

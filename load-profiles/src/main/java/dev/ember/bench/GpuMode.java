@@ -16,10 +16,18 @@ import java.util.Map;
 final class GpuMode {
     static final long[] IMAGE = {1, 3, 640, 640};
 
+    /** The batch sizes the GPU config warms (and pads to), each with a session of its own. */
+    static final String WARMED = "[1, 2, 4, 8, 16, 32]";
+
+    /** Dispatch a batch of exactly a warmed size when the queue holds one (see {@link #workerConfig}). */
+    static final String PREFERRED_WARMED = "preferred_batch_sizes: " + WARMED + "\n";
+
     /**
-     * The worker's GPU config for ppocr-det: batches padded to warmed sizes (so no request pays
-     * cuDNN's algorithm search), a session per batch size, two runners so one batch is staged
-     * while the other computes.
+     * The worker's GPU config for ppocr-det: every batch size it can run warmed before ready and
+     * given a session of its own; a batch is taken at the largest warmed size the queue holds
+     * (preferred sizes) and padded up to a warmed size only when its requests' rows add up to no
+     * warmed size; two runners so one batch is staged while the other computes. Without {@code
+     * pad}, no preferred sizes either: batches of any size, one session.
      */
     static String workerConfig(int instances, boolean pad, String search) {
         return workerConfig(instances, pad, search, true);
@@ -31,12 +39,12 @@ final class GpuMode {
                 gpu_required: true
                 max_batch_size: 32
                 max_queue_delay_ms: 2
-                instances: %d
+                %sinstances: %d
                 pad_batches: %s
-                warmup: {batch_sizes: [1, 2, 4, 8, 16, 32], shapes: {x: [-1, 3, 640, 640]}}
+                warmup: {batch_sizes: %s, shapes: {x: [-1, 3, 640, 640]}}
                 dims_multiple_of: {x: [1, 1, 32, 32]}
-                cuda: {cudnn_conv_algo_search: %s}
-                """.formatted(instances, pad, search);
+                cuda: {cudnn_conv_algo_search: %s, session_per_batch_size: %s}
+                """.formatted(pad ? PREFERRED_WARMED : "", instances, pad, WARMED, search, sessionPerBatchSize);
     }
 
     private GpuMode() {}

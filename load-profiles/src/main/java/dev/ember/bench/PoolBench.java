@@ -85,8 +85,9 @@ final class PoolBench implements Callable<Integer> {
 
     @Option(
             names = "--cuda-variants",
-            defaultValue = "wait,nopad,onesession",
-            description = "cuda: worker variants measured beside batched and unbatched, any of wait (8 ms delay,"
+            defaultValue = "padup",
+            description = "cuda: worker variants measured beside batched and unbatched, any of padup (no preferred"
+                    + " sizes: a batch takes what is queued and is padded up to a warmed size), wait (8 ms delay,"
                     + " preferred 16 and 32), nopad (no padding, one session), onesession (padded, one session)"
                     + " (default ${DEFAULT-VALUE})")
     String cudaVariants;
@@ -139,9 +140,9 @@ final class PoolBench implements Callable<Integer> {
             if (v.isBlank()) {
                 continue;
             }
-            if (!List.of("wait", "nopad", "onesession").contains(v.trim())) {
-                throw new IllegalArgumentException(
-                        "--cuda-variants takes wait, nopad and onesession, comma-separated; got '" + v.trim() + "'");
+            if (!List.of("padup", "wait", "nopad", "onesession").contains(v.trim())) {
+                throw new IllegalArgumentException("--cuda-variants takes padup, wait, nopad and onesession,"
+                        + " comma-separated; got '" + v.trim() + "'");
             }
             variants.add("det-batched-" + v.trim());
         }
@@ -242,23 +243,7 @@ final class PoolBench implements Callable<Integer> {
      * a request's arrival to its answer, of which queue wait and batch compute (stage + run).
      */
     private static void workerBreakdown(URI worker, String model, String prefix) throws Exception {
-        String text = java.net.http.HttpClient.newHttpClient()
-                .send(
-                        java.net.http.HttpRequest.newBuilder(worker.resolve("/metrics"))
-                                .build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString())
-                .body();
-        Map<String, double[]> sums = new LinkedHashMap<>();
-        java.util.regex.Pattern line =
-                java.util.regex.Pattern.compile("^(ember_[a-z_]+)_(sum|count)\\{([^}]*)\\} (\\S+)$");
-        for (String l : text.split("\n")) {
-            java.util.regex.Matcher m = line.matcher(l);
-            if (m.matches() && m.group(3).contains("model=\"" + model + "\"")) {
-                double[] v = sums.computeIfAbsent(m.group(1), k -> new double[2]);
-                v[m.group(2).equals("sum") ? 0 : 1] += Double.parseDouble(m.group(4));
-            }
-        }
-        sums.forEach((metric, v) -> {
+        WorkerSums.scrape(worker, model).forEach((metric, v) -> {
             if (v[1] > 0) {
                 boolean seconds = metric.endsWith("_seconds");
                 Report.value(

@@ -7,8 +7,10 @@ import dev.ember.pool.worker.repository.ModelRepository;
 import dev.ember.pool.worker.runtime.OptimizedModelCache;
 import dev.ember.pool.worker.serving.InferenceService;
 import dev.ember.pool.worker.warmup.ColdStart;
+import dev.ember.pool.worker.warmup.HttpPractice;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -70,6 +72,9 @@ public final class Worker implements AutoCloseable {
         try {
             V2HttpServer server = new V2HttpServer(vertx, service, metrics, config.maxBodyBytes(), config.eventLoops());
             int port = server.start(config.host(), config.port());
+            if (config.spare().isPresent()) {
+                practiseOverHttp(service, config, port);
+            }
             return new Worker(config, vertx, service, server, port, runtimeInit);
         } catch (RuntimeException e) {
             vertx.close();
@@ -77,6 +82,30 @@ public final class Worker implements AutoCloseable {
             throw e;
         }
     }
+
+    /** A spare practises its request path over its own listener before it is announced. */
+    private static void practiseOverHttp(InferenceService service, WorkerConfig config, int port) {
+        String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+        try (AutoCloseable practising = service.servePractice(config.spare().get())) {
+            HttpPractice.Result practice = HttpPractice.run(
+                    URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port),
+                    HTTP_PRACTICE_ROUNDS,
+                    HTTP_PRACTICE_FLOATS);
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "spare practised over HTTP: {0} requests in {1} ms",
+                    practice.sent(),
+                    practice.took().toMillis());
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "spare practice over HTTP failed (the spare still serves): {0}", e);
+        }
+    }
+
+    /** Rounds of {@link HttpPractice}: enough for the JIT to compile the request path (C1 at ~200 calls). */
+    private static final int HTTP_PRACTICE_ROUNDS = 60;
+
+    /** The large practice request: 320 KiB of floats, above the size decoded and encoded off the event loop. */
+    private static final int HTTP_PRACTICE_FLOATS = 80 << 10;
 
     public int port() {
         return port;

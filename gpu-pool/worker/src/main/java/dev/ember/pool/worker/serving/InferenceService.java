@@ -92,6 +92,22 @@ public final class InferenceService implements AutoCloseable {
         return dev.ember.pool.worker.warmup.SparePractice.run(deadlines, device);
     }
 
+    /**
+     * Serves the built-in practice model of {@link dev.ember.pool.worker.warmup.HttpPractice} on
+     * {@code device} until the returned handle is closed, with meters of its own (a spare's practice
+     * leaves nothing in its metrics or its index).
+     */
+    public AutoCloseable servePractice(dev.ember.pool.api.config.Device device) {
+        var practice = dev.ember.pool.worker.warmup.SparePractice.httpModel(device);
+        ServedModel served = ServedModel.load(practice.location(), deadlines, new WorkerMetrics(), Optional.empty());
+        String name = practice.location().name();
+        publish(name, new ModelEntry(new TreeMap<>(Map.of(served.version(), served)), null, 0));
+        return () -> {
+            unloadModel(name);
+            practice.close();
+        };
+    }
+
     /** Ready with no models: a spare runtime, waiting for {@link #loadModel}. */
     public InferenceService startEmpty() {
         state = State.READY;

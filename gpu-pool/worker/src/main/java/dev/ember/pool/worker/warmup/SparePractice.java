@@ -70,6 +70,31 @@ public final class SparePractice {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
+    /** The model {@link HttpPractice} sends to, in a temporary folder deleted on {@link #close}. */
+    public record HttpModel(ModelLocation location, Path dir) implements AutoCloseable {
+        @Override
+        public void close() {
+            deleteQuietly(dir);
+        }
+    }
+
+    /** An identity of any FP32 [rows, cols] shape, unbatched, on {@code device}. */
+    public static HttpModel httpModel(Device device) {
+        try {
+            Path dir = Files.createTempDirectory("ember-practice-http");
+            Path model = Files.createDirectories(dir.resolve(HttpPractice.MODEL).resolve("1"))
+                    .resolve("model.onnx");
+            try (InputStream in = SparePractice.class.getResourceAsStream("practice-http.onnx")) {
+                Files.copy(in, model);
+            }
+            var config =
+                    ModelConfigReader.parse("max_batch_size: 0\nwarmup: {enabled: false}\ndevice: " + device + "\n");
+            return new HttpModel(new ModelLocation(HttpPractice.MODEL, 1, model, config), dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static void deleteQuietly(Path dir) {
         if (dir == null) {
             return;

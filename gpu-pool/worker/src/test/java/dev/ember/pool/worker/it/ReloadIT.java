@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ember.pool.api.config.Device;
 import dev.ember.pool.worker.Worker;
 import dev.ember.pool.worker.WorkerConfig;
+import dev.ember.pool.worker.warmup.HttpPractice;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,6 +119,9 @@ class ReloadIT {
             Http http = new Http(worker.port());
             assertThat(http.get("/v2/health/ready").statusCode()).isEqualTo(200);
             assertThat(http.post("/v2/repository/index", "").body()).isEqualTo("[]");
+            assertThat(http.get("/metrics").body())
+                    .as("the spare's practice leaves nothing in its metrics")
+                    .doesNotContain(HttpPractice.MODEL);
             assertThat(http.post("/v2/models/mlp-tiny/infer", WorkerIT.mlpJson(1))
                             .statusCode())
                     .isEqualTo(404);
@@ -147,6 +152,25 @@ class ReloadIT {
             assertThat(http.post("/v2/models/mlp-tiny/infer", WorkerIT.mlpJson(1))
                             .statusCode())
                     .isEqualTo(200);
+        }
+    }
+
+    @Test
+    void theSparesPracticeOverHttpIsAnsweredAndLeavesNoModelBehind() throws Exception {
+        try (Worker worker = Worker.start(WorkerConfig.local(repo, 0).asSpare())) {
+            HttpPractice.Result result;
+            try (AutoCloseable practising = worker.service().servePractice(Device.CPU)) {
+                result = HttpPractice.run(URI.create("http://127.0.0.1:" + worker.port()), 3, 80 << 10);
+            }
+            assertThat(result.sent()).isEqualTo(9);
+            assertThat(result.failed())
+                    .as("every practice request answered 200")
+                    .isZero();
+            Http http = new Http(worker.port());
+            assertThat(http.post("/v2/repository/index", "").body()).isEqualTo("[]");
+            assertThat(http.post("/v2/models/" + HttpPractice.MODEL + "/infer", "{}")
+                            .statusCode())
+                    .isEqualTo(404);
         }
     }
 
