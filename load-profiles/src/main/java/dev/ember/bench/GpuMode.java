@@ -34,6 +34,11 @@ final class GpuMode {
     }
 
     static String workerConfig(int instances, boolean pad, String search, boolean sessionPerBatchSize) {
+        return workerConfig(instances, pad, search, sessionPerBatchSize, WARMED);
+    }
+
+    /** As {@link #workerConfig(int, boolean, String)}, warming (and preferring) {@code sizes}, e.g. "[1, 8, 32]". */
+    static String workerConfig(int instances, boolean pad, String search, boolean sessionPerBatchSize, String sizes) {
         return """
                 device: cuda:0
                 gpu_required: true
@@ -44,7 +49,13 @@ final class GpuMode {
                 warmup: {batch_sizes: %s, shapes: {x: [-1, 3, 640, 640]}}
                 dims_multiple_of: {x: [1, 1, 32, 32]}
                 cuda: {cudnn_conv_algo_search: %s, session_per_batch_size: %s}
-                """.formatted(pad ? PREFERRED_WARMED : "", instances, pad, WARMED, search, sessionPerBatchSize);
+                """.formatted(
+                        pad ? "preferred_batch_sizes: " + sizes + "\n" : "",
+                        instances,
+                        pad,
+                        sizes,
+                        search,
+                        sessionPerBatchSize);
     }
 
     private GpuMode() {}

@@ -154,6 +154,7 @@ final class PoolBench implements Callable<Integer> {
         Map<String, String> variantConfigs = Map.of(
                 "det-batched-nopad", GpuMode.workerConfig(2, false, search),
                 "det-batched-onesession", GpuMode.workerConfig(2, true, search, false),
+                "det-batched-padup", GpuMode.workerConfig(2, true, search).replace(GpuMode.PREFERRED_WARMED, ""),
                 "det-batched-wait",
                         GpuMode.workerConfig(2, true, search)
                                 .replace(

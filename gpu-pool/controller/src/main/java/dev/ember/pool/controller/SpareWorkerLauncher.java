@@ -142,6 +142,10 @@ final class SpareWorkerLauncher implements WorkerLauncher {
     private List<String> spareArgs() {
         List<String> args = new java.util.ArrayList<>(workerArgs);
         args.add("--spare");
+        if (!workerArgs.contains("--spare-device")) {
+            args.add("--spare-device");
+            args.add(SpareDevice.forRepository(models).toString());
+        }
         return args;
     }
 
