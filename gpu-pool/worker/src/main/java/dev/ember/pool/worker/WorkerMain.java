@@ -93,8 +93,24 @@ public final class WorkerMain implements Callable<Integer> {
             description = "Start, load and warm everything, then stop: a training run for a class-data archive")
     boolean exitWhenReady;
 
+    @Option(
+            names = "--exit-with",
+            paramLabel = "PID",
+            description = "Stop (draining, as on SIGTERM) when the process PID ends (repeatable: when any ends): a"
+                    + " supervisor's workers and spares do not outlive it, even when it is killed")
+    List<Long> exitWith = new ArrayList<>();
+
     @Override
     public Integer call() {
+        for (long pid : exitWith) {
+            ProcessHandle supervisor = ProcessHandle.of(pid)
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            "--exit-with " + pid + ": no such process; give the supervisor's pid"));
+            supervisor.onExit().thenRun(() -> {
+                System.err.println("ember worker: process " + pid + " ended; stopping");
+                System.exit(0);
+            });
+        }
         WorkerConfig config = new WorkerConfig(
                 models,
                 host,

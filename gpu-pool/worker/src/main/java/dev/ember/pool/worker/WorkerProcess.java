@@ -104,6 +104,9 @@ public final class WorkerProcess implements AutoCloseable {
             Launch launch, Path models, List<String> workerArgs, Duration startTimeout, boolean echo) {
         List<String> command = new ArrayList<>(launch.command());
         command.addAll(List.of("--models", models.toString(), "--port", "0", "--host", "127.0.0.1"));
+        // A worker this process started ends with it, even if this process is killed.
+        command.addAll(
+                List.of("--exit-with", Long.toString(ProcessHandle.current().pid())));
         command.addAll(workerArgs);
         Process process;
         try {

@@ -49,6 +49,26 @@ class WorkerProcessIT {
     }
 
     @Test
+    void aWorkerStopsWhenTheProcessItWasStartedForEnds() throws Exception {
+        ModelFixtures.repo(repo).addAsShipped("mlp-tiny");
+        Process supervisor = new ProcessBuilder("sleep", "60").start();
+        try (WorkerProcess worker = WorkerProcess.start(
+                repo,
+                List.of("-Xmx256m"),
+                List.of("--exit-with", Long.toString(supervisor.pid())),
+                Duration.ofSeconds(60),
+                false)) {
+            assertThat(worker.isAlive()).isTrue();
+            supervisor.destroyForcibly().waitFor();
+            assertThat(worker.onExit().get(20, TimeUnit.SECONDS).exitValue())
+                    .as("the worker drained and exited by itself")
+                    .isZero();
+        } finally {
+            supervisor.destroyForcibly();
+        }
+    }
+
+    @Test
     void aStartedWorkerAnswersAndReportsItsPort() {
         ModelFixtures.repo(repo).addAsShipped("masked-sum");
         try (WorkerProcess worker =
