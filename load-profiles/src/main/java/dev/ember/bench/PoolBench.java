@@ -65,6 +65,19 @@ final class PoolBench implements Callable<Integer> {
             description = "Interleaved repetitions of every phase, at least 3 (default ${DEFAULT-VALUE})")
     int repetitions;
 
+    @Option(
+            names = "--warmup-seconds",
+            defaultValue = "5",
+            description = "Unmeasured load on each worker path before the interleaved phases: the JIT of the worker"
+                    + " and of this load generator settles there, not in a measured phase (default ${DEFAULT-VALUE})")
+    int warmupSeconds;
+
+    @Option(
+            names = "--raw-warmup-ms",
+            defaultValue = "1000",
+            description = "Unmeasured runs of each raw session before its measured seconds (default ${DEFAULT-VALUE})")
+    int rawWarmupMs;
+
     @Option(names = "--only", description = "Run only this model (mlp-tiny, mlp-wide or ppocr-det)")
     String only;
 
@@ -332,9 +345,9 @@ final class PoolBench implements Callable<Integer> {
             HttpLoad.Call batched = load.post("/v2/models/" + c.name() + "-batched/infer", request);
             HttpLoad.Call unbatched = load.post("/v2/models/" + c.name() + "-unbatched/infer", request);
             // JIT and ONNX Runtime's per-shape memory plans warm on both paths before either is measured.
-            Report.note(c.name() + ": warming the worker");
-            load.run(batched, c.clients(), Duration.ZERO, Duration.ofSeconds(2));
-            load.run(unbatched, c.clients(), Duration.ZERO, Duration.ofSeconds(2));
+            Report.note(c.name() + ": warming the worker, " + warmupSeconds + " s on each path");
+            load.run(batched, c.clients(), Duration.ZERO, Duration.ofSeconds(warmupSeconds));
+            load.run(unbatched, c.clients(), Duration.ZERO, Duration.ofSeconds(warmupSeconds));
 
             // Every raw batch size and both worker phases take turns, so the best raw batch is chosen
             // from medians over repetitions and each ratio is taken within one repetition.
@@ -375,7 +388,7 @@ final class PoolBench implements Callable<Integer> {
                     c.rowShape(),
                     batch,
                     0,
-                    Duration.ofSeconds(1),
+                    Duration.ofMillis(rawWarmupMs),
                     Duration.ofSeconds(rawSeconds));
         } catch (OrtException e) {
             throw new IllegalStateException(c.name() + ": raw ONNX Runtime failed at batch " + batch, e);

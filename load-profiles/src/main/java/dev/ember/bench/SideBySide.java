@@ -37,8 +37,9 @@ public final class SideBySide {
         }
         for (int r = 1; r <= repetitions; r++) {
             for (Map.Entry<String, DoubleSupplier> p : phases.entrySet()) {
-                Report.note("repetition " + r + "/" + repetitions + ": " + p.getKey());
-                values.get(p.getKey()).add(p.getValue().getAsDouble());
+                double v = p.getValue().getAsDouble();
+                values.get(p.getKey()).add(v);
+                Report.note("repetition " + r + "/" + repetitions + ": " + p.getKey() + " = " + Report.format(v));
             }
         }
         return this;
