@@ -158,48 +158,16 @@ public final class AllBench implements Callable<Integer> {
 
     private static void writeSummary(Path dir, Map<String, Long> took, Map<String, Integer> status, long total)
             throws IOException {
-        StringBuilder txt = new StringBuilder();
-        StringBuilder html = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                + "<title>Ember bench all</title><style>body{font:14px/1.45 system-ui,sans-serif;max-width:1060px;"
-                + "margin:24px auto;padding:0 16px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}"
-                + "table{border-collapse:collapse}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}"
-                + "</style></head><body><h1>Ember: bench all</h1>");
-        html.append("<p>")
-                .append(total)
-                .append(" s in all on ")
-                .append(machine())
-                .append(".</p><table><tr>")
-                .append("<th>step</th><th>seconds</th><th>exit</th><th>report</th></tr>");
+        List<BenchIndex.Step> steps = new ArrayList<>();
         for (String step : took.keySet()) {
-            String name = step.replaceFirst("^(load|compare)-", "");
-            String report = step.startsWith("compare-") ? name + "-compare.html" : name + ".html";
-            boolean hasReport = Files.isRegularFile(dir.resolve(report));
-            html.append("<tr><td>")
-                    .append(step)
-                    .append("</td><td>")
-                    .append(took.get(step))
-                    .append("</td><td>")
-                    .append(status.get(step))
-                    .append("</td><td>")
-                    .append(hasReport ? "<a href=\"" + report + "\">" + report + "</a>" : "")
-                    .append("</td></tr>");
-            txt.append("## ")
-                    .append(step)
-                    .append(" (")
-                    .append(took.get(step))
-                    .append(" s, exit ")
-                    .append(status.get(step))
-                    .append(")\n");
             Path out = dir.resolve(step + ".txt");
-            if (Files.isRegularFile(out)) {
-                txt.append(Files.readString(out)).append('\n');
-            }
+            steps.add(new BenchIndex.Step(
+                    step, took.get(step), status.get(step), Files.isRegularFile(out) ? Files.readString(out) : ""));
         }
-        html.append("</table><h2>Every figure</h2><pre>")
-                .append(txt.toString().replace("&", "&amp;").replace("<", "&lt;"))
-                .append("</pre></body></html>\n");
-        Files.writeString(dir.resolve("summary.txt"), txt.toString());
-        Files.writeString(dir.resolve("index.html"), html.toString());
+        BenchIndex.Run run = new BenchIndex.Run(total, steps);
+        Files.writeString(dir.resolve("summary.txt"), BenchIndex.summary(run));
+        Files.writeString(
+                dir.resolve("index.html"), BenchIndex.html(machine(), run, f -> Files.isRegularFile(dir.resolve(f))));
     }
 
     private static String jar() {

@@ -24,11 +24,13 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * The report's charts, drawn with XChart and encoded as PNG: latency percentiles over time per
  * class, throughput and outcomes over time, workers with each cold start marked, the cache hit
- * ratio, and worker-seconds against an always-on pool sized for the peak.
+ * ratio, and worker-seconds against an always-on pool sized for the peak. Every chart of a report
+ * has the same size, the same x range and its legend below the plot, so their time axes line up
+ * when read one above the other.
  */
 final class Charts {
     static final int WIDTH = 1000;
-    static final int HEIGHT = 330;
+    static final int HEIGHT = 360;
 
     private static final Color[] PALETTE = {
         new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
@@ -40,22 +42,49 @@ final class Charts {
     /** Title → PNG, in the order the report shows them; charts without data are left out. */
     static Map<String, byte[]> draw(RunResult r) {
         System.setProperty("java.awt.headless", "true");
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        latency(r).ifPresent(c -> out.put(c.getTitle(), png(c)));
-        out.put("Throughput and outcomes", png(outcomes(r)));
+        Map<String, XYChart> charts = new LinkedHashMap<>();
+        latency(r).ifPresent(c -> charts.put(c.getTitle(), c));
+        charts.put("Throughput and outcomes", outcomes(r));
         if (!r.metrics().isEmpty()) {
-            out.put("Workers and cold starts", png(workers(r)));
-            cacheHits(r).ifPresent(c -> out.put(c.getTitle(), png(c)));
-            out.put("Cost: worker-seconds", png(cost(r)));
+            charts.put("Workers and cold starts", workers(r));
+            cacheHits(r).ifPresent(c -> charts.put(c.getTitle(), c));
+            charts.put("Cost: worker-seconds", cost(r));
         }
+        double xMax = xMax(r);
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        charts.forEach((title, c) -> {
+            c.getStyler().setXAxisMax(xMax);
+            out.put(title, png(c));
+        });
         return out;
     }
 
+    /** The end of every chart's time axis: the run's last second with data, at least its planned length. */
+    static double xMax(RunResult r) {
+        double end = r.plannedSeconds();
+        for (Second s : r.timeline()) {
+            end = Math.max(end, s.second() + 1);
+        }
+        for (MetricsRow m : r.metrics()) {
+            end = Math.max(end, m.seconds());
+        }
+        return Math.ceil(end);
+    }
+
     private static java.util.Optional<XYChart> latency(RunResult r) {
-        XYChart chart = chart("Latency of 2xx answers, from each request's due time", "ms (log scale)");
-        chart.getStyler().setYAxisLogarithmic(true);
         Set<String> classes = new LinkedHashSet<>();
         r.timeline().forEach(s -> classes.addAll(s.p99MsByClass().keySet()));
+        List<Double> all = new ArrayList<>();
+        r.timeline().forEach(s -> {
+            all.addAll(s.p50MsByClass().values());
+            all.addAll(s.p99MsByClass().values());
+        });
+        boolean log = logScale(all);
+        XYChart chart = chart("Latency of 2xx answers, from each request's due time", log ? "ms (log scale)" : "ms");
+        chart.getStyler().setYAxisLogarithmic(log);
+        if (!log) {
+            chart.getStyler().setYAxisMin(0.0);
+        }
         int color = 0;
         for (String c : classes) {
             Color k = PALETTE[color++ % PALETTE.length];
@@ -70,6 +99,25 @@ final class Charts {
         }
         return classes.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(chart);
     }
+
+    /**
+     * A log scale only where latencies span more than {@link #LOG_SCALE_SPAN} (a spike's 20 ms and
+     * 1.8 s): XChart labels a log axis at powers of ten only, so a steady run's 30-300 ms would get
+     * one label.
+     */
+    static boolean logScale(List<Double> latenciesMs) {
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (Double v : latenciesMs) {
+            if (v != null && !v.isNaN() && v > 0) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        return max > 0 && max / min > LOG_SCALE_SPAN;
+    }
+
+    static final double LOG_SCALE_SPAN = 30;
 
     private static XYChart outcomes(RunResult r) {
         XYChart chart = chart("Throughput and outcomes", "requests per second");
@@ -90,9 +138,17 @@ final class Charts {
     private static XYChart workers(RunResult r) {
         XYChart chart = chart("Workers and cold starts", "workers");
         List<MetricsRow> m = r.metrics();
+        // Cold starts are marked on the line of all workers (ready + starting): the one a new worker
+        // joins. States that never had a worker are left out rather than drawn along the axis.
+        series(chart, "all (ready + starting)", m, w -> w.workersReady() + w.workersLaunching())
+                .setLineColor(Color.DARK_GRAY);
         series(chart, "ready", m, MetricsRow::workersReady).setLineColor(PALETTE[2]);
-        series(chart, "starting", m, MetricsRow::workersLaunching).setLineColor(PALETTE[3]);
-        series(chart, "draining", m, MetricsRow::workersDraining).setLineColor(PALETTE[7]);
+        if (m.stream().anyMatch(w -> w.workersLaunching() > 0)) {
+            series(chart, "starting", m, MetricsRow::workersLaunching).setLineColor(PALETTE[3]);
+        }
+        if (m.stream().anyMatch(w -> w.workersDraining() > 0)) {
+            series(chart, "draining", m, MetricsRow::workersDraining).setLineColor(PALETTE[7]);
+        }
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
         for (int i = 1; i < m.size(); i++) {
@@ -102,12 +158,13 @@ final class Charts {
             }
         }
         if (!x.isEmpty()) {
-            XYSeries s = chart.addSeries("cold start", x, y);
+            XYSeries s = chart.addSeries("cold start (" + x.size() + ")", x, y);
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             s.setMarker(SeriesMarkers.DIAMOND);
             s.setMarkerColor(PALETTE[1]);
         }
         chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisDecimalPattern("0");
         return chart;
     }
 
@@ -122,7 +179,8 @@ final class Charts {
                 y.add((m.get(i).cacheHits() - m.get(i - 1).cacheHits()) / answers);
             }
         }
-        if (x.isEmpty()) {
+        // No answer ever came from the cache and nothing repeats by design: the table's 0 says it all.
+        if (x.isEmpty() || (y.stream().allMatch(v -> v == 0) && r.figures().theoreticalHitRatio() == null)) {
             return java.util.Optional.empty();
         }
         XYChart chart = chart("Cache hit ratio", "hits / answers, per second");
@@ -143,11 +201,19 @@ final class Charts {
     private static XYChart cost(RunResult r) {
         XYChart chart = chart("Cost: worker-seconds", "worker-seconds, cumulative");
         List<MetricsRow> m = r.metrics();
-        series(chart, "Ember", m, MetricsRow::workerSeconds).setLineColor(PALETTE[0]);
+        Double spent = r.figures().workerSeconds();
+        series(
+                        chart,
+                        "Ember" + (spent == null ? "" : ": " + HtmlReport.fmt(spent) + " worker-seconds"),
+                        m,
+                        MetricsRow::workerSeconds)
+                .setLineColor(PALETTE[0]);
         Double peak = r.figures().peakWorkers();
         if (peak != null && peak > 0) {
+            long n = Math.round(peak);
             XYSeries always = chart.addSeries(
-                    "always-on, " + Math.round(peak) + " workers (the peak)",
+                    "always-on pool sized for the peak, " + n + (n == 1 ? " worker: " : " workers: ")
+                            + HtmlReport.fmt(peak * r.plannedSeconds()) + " worker-seconds",
                     List.of(0.0, r.plannedSeconds()),
                     List.of(0.0, peak * r.plannedSeconds()));
             always.setLineColor(PALETTE[1]);
@@ -170,12 +236,14 @@ final class Charts {
         st.setPlotBackgroundColor(Color.WHITE);
         st.setPlotBorderVisible(false);
         st.setPlotGridLinesColor(new Color(0xe6e6e6));
-        st.setLegendPosition(Styler.LegendPosition.OutsideE);
+        st.setLegendPosition(Styler.LegendPosition.OutsideS);
+        st.setLegendLayout(Styler.LegendLayout.Horizontal);
         st.setLegendBorderColor(Color.WHITE);
         st.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         st.setBaseFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         st.setMarkerSize(7);
         st.setXAxisDecimalPattern("0");
+        st.setYAxisDecimalPattern("#,##0.###");
         st.setAntiAlias(true);
         st.setXAxisMin(0.0);
         return chart;
@@ -183,16 +251,18 @@ final class Charts {
 
     private static java.util.Optional<XYSeries> line(
             XYChart chart, String name, List<Second> timeline, ToDoubleFunction<Second> y) {
+        // A second without a figure (no answer due in it: a gap) is a null, which XChart draws as a
+        // break in the line rather than a slope from the burst before the gap to the one after it.
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
+        boolean any = false;
         for (Second s : timeline) {
             double v = y.applyAsDouble(s);
-            if (!Double.isNaN(v)) {
-                xs.add(s.second() + 0.5);
-                ys.add(v);
-            }
+            xs.add(s.second() + 0.5);
+            ys.add(Double.isNaN(v) ? null : v);
+            any |= !Double.isNaN(v);
         }
-        if (xs.isEmpty()) {
+        if (!any) {
             return java.util.Optional.empty();
         }
         XYSeries series = chart.addSeries(name, xs, ys);

@@ -1,6 +1,5 @@
 package dev.ember.load.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ember.load.report.RunResult.ClassSummary;
 import dev.ember.load.report.RunResult.Figures;
 import dev.ember.load.report.RunResult.Gap;
@@ -25,7 +24,8 @@ public final class HtmlReport {
             h1{font-size:24px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
             .sub{color:#555;margin:0 0 12px} table{border-collapse:collapse;margin:6px 0 10px}
             td,th{border:1px solid #ddd;padding:4px 8px;text-align:right;vertical-align:top} th{background:#f6f6f6}
-            td.l,th.l{text-align:left} .meta td{text-align:left} .meta td:first-child{color:#555}
+            td.l,th.l{text-align:left} .meta td{text-align:left} .meta td:first-child{color:#555;white-space:nowrap}
+            td.r{white-space:nowrap} .warn{color:#b26a00}
             .t{display:flex;gap:10px;align-items:baseline;margin:4px 0}
             .b{display:inline-block;min-width:76px;text-align:center;border-radius:4px;padding:1px 6px;font-weight:600;color:#fff}
             .pass{background:#2e7d32} .fail{background:#c62828} .nj{background:#757575}
@@ -47,7 +47,14 @@ public final class HtmlReport {
         h.append("<p class=\"sub\">").append(esc(r.description())).append("</p>\n");
         meta(h, r);
         targets(h, r.targets());
-        compare.ifPresent(c -> compare(h, c));
+        compare.ifPresent(c -> {
+            compare(h, c);
+            h.append("<p class=\"note\">Everything below is the last <b>")
+                    .append(esc(r.configuration()))
+                    .append("</b> run of the ")
+                    .append(c.repetitions() * c.configurations().size())
+                    .append(" (its targets, requests, pool figures and charts); every run is in the JSON.</p>\n");
+        });
         classes(h, r);
         figures(h, r.figures());
         h.append("<h2>Charts</h2>\n");
@@ -84,17 +91,49 @@ public final class HtmlReport {
                 r.totals().scheduled() + " scheduled, " + r.totals().sent() + " sent; the generator sent at most "
                         + fmt(r.totals().maxSendLagMs()) + " ms late");
         if (!r.deployment().isEmpty()) {
-            try {
-                row(h, "deployment", new ObjectMapper().writeValueAsString(r.deployment()));
-            } catch (Exception e) {
-                row(h, "deployment", r.deployment().toString());
-            }
+            row(h, "deployment", deployment(r.deployment()));
         }
         h.append("</table>\n");
     }
 
+    /**
+     * The deployment settings as lines a person reads: {@code ppocr-det:
+     * scaling.stable_window_seconds=6, ...} per model (or "as shipped"), then the environment.
+     */
+    static String deployment(Map<String, Object> deployment) {
+        List<String> lines = new java.util.ArrayList<>();
+        if (deployment.get("models") instanceof Map<?, ?> models) {
+            if (models.isEmpty()) {
+                lines.add("models: as shipped (their config.yaml)");
+            }
+            models.forEach((model, settings) -> {
+                List<String> flat = new java.util.ArrayList<>();
+                flatten("", settings, flat);
+                lines.add(model + ": " + (flat.isEmpty() ? "as shipped" : String.join(", ", flat)));
+            });
+        }
+        if (deployment.get("environment") instanceof Map<?, ?> env && !env.isEmpty()) {
+            List<String> vars = new java.util.ArrayList<>();
+            env.forEach((k, v) -> vars.add(k + "=" + v));
+            lines.add("environment: " + String.join(" ", vars));
+        }
+        return String.join("\n", lines);
+    }
+
+    private static void flatten(String prefix, Object value, List<String> into) {
+        if (value instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> flatten(prefix.isEmpty() ? k.toString() : prefix + "." + k, v, into));
+        } else {
+            into.add(prefix + "=" + value);
+        }
+    }
+
     private static void row(StringBuilder h, String k, String v) {
-        h.append("<tr><td>").append(esc(k)).append("</td><td>").append(esc(v)).append("</td></tr>");
+        h.append("<tr><td>")
+                .append(esc(k))
+                .append("</td><td>")
+                .append(esc(v).replace("\n", "<br>"))
+                .append("</td></tr>");
     }
 
     private static void targets(StringBuilder h, List<TargetLine> targets) {
@@ -171,7 +210,8 @@ public final class HtmlReport {
         row(
                 h,
                 "always-on pool sized for the peak",
-                fmt(f.peakWorkers()) + " workers × the run = " + fmt(f.alwaysOnWorkerSeconds()) + " worker-seconds");
+                fmt(f.peakWorkers()) + (f.peakWorkers() != null && f.peakWorkers() == 1 ? " worker" : " workers")
+                        + " × the run = " + fmt(f.alwaysOnWorkerSeconds()) + " worker-seconds");
         row(h, "cost vs always-on", f.costVsAlwaysOn() == null ? "–" : pct(f.costVsAlwaysOn()));
         row(h, "cold starts", fmt(f.coldStarts()));
         row(
@@ -217,7 +257,9 @@ public final class HtmlReport {
                 .append(c.repetitions())
                 .append("); each ratio is to <b>")
                 .append(esc(c.configurations().get(0)))
-                .append("</b> within one repetition: median [min–max], ⚠ beyond ±15 %.</p>\n");
+                .append("</b> within one repetition: <b>median</b> [min–max], ⚠ when a repetition is more than")
+                .append(" 15 % off the median; – where naive's figure is 0 or missing. The first columns are")
+                .append(" each configuration's median figure.</p>\n");
         h.append("<table><tr><th class=\"l\">figure</th>");
         c.configurations().forEach(n -> h.append("<th>").append(esc(n)).append("</th>"));
         c.configurations().stream()
@@ -237,12 +279,12 @@ public final class HtmlReport {
             row.medians().forEach(v -> h.append("<td>").append(fmt(v)).append("</td>"));
             row.vsFirst().stream()
                     .skip(1)
-                    .forEach(r -> h.append("<td>")
+                    .forEach(r -> h.append("<td class=\"r\">")
                             .append(
                                     r.median() == null
                                             ? "–"
-                                            : fmt(r.median()) + " [" + fmt(r.min()) + "–" + fmt(r.max()) + "]"
-                                                    + (r.trusted() ? "" : " ⚠"))
+                                            : "<b>" + fmt(r.median()) + "</b> [" + fmt(r.min()) + "–" + fmt(r.max())
+                                                    + "]" + (r.trusted() ? "" : " <span class=\"warn\">⚠</span>"))
                             .append("</td>"));
             h.append("</tr>\n");
         }
