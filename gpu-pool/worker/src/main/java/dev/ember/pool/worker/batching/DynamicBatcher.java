@@ -87,16 +87,8 @@ public final class DynamicBatcher implements AutoCloseable {
 
     /** Starts the runner threads; until then requests queue up but nothing runs. */
     public DynamicBatcher start() {
-        return start(0);
-    }
-
-    /**
-     * As {@link #start()}, each runner's staging buffer allocated up front at {@code stagingBytes}
-     * (it still grows for larger batches).
-     */
-    public DynamicBatcher start(long stagingBytes) {
         for (int i = 0; i < config.instances(); i++) {
-            Thread t = new Thread(() -> runLoop(stagingBytes), "ember-runner-" + label + "-" + i);
+            Thread t = new Thread(this::runLoop, "ember-runner-" + label + "-" + i);
             t.setDaemon(true);
             threads.add(t);
             t.start();
@@ -167,8 +159,8 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    private void runLoop(long stagingBytes) {
-        StagingArena arena = new StagingArena(stagingBytes);
+    private void runLoop() {
+        StagingArena arena = new StagingArena();
         List<PendingRequest> expired = new ArrayList<>();
         try {
             while (true) {

@@ -11,17 +11,8 @@ import java.nio.ByteOrder;
  */
 final class StagingArena {
     private static final int ALIGN = 64;
-    private ByteBuffer buffer;
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(0);
     private int used;
-
-    StagingArena() {
-        this(0);
-    }
-
-    /** An arena whose buffer is allocated (and so zeroed, its pages touched) at {@code bytes} now. */
-    StagingArena(long bytes) {
-        buffer = ByteBuffer.allocateDirect(Math.toIntExact(Math.min(bytes, Integer.MAX_VALUE - ALIGN)));
-    }
 
     /** Starts a new batch that will need at most {@code bytes} (before alignment padding). */
     void reset(long bytes, int regions) {

@@ -8,7 +8,6 @@ import dev.ember.pool.api.Parameters;
 import dev.ember.pool.api.PriorityClass;
 import dev.ember.pool.api.Protocol;
 import dev.ember.pool.api.RequestedOutput;
-import dev.ember.pool.api.Shape;
 import dev.ember.pool.api.Tensor;
 import dev.ember.pool.api.TensorMetadata;
 import dev.ember.pool.api.config.ModelConfig;
@@ -26,11 +25,9 @@ import dev.ember.pool.worker.runtime.OptimizedModelCache;
 import dev.ember.pool.worker.warmup.ColdStart;
 import dev.ember.pool.worker.warmup.ModelWarmup;
 import dev.ember.warmup.plan.WarmupPlan;
-import dev.ember.warmup.plan.WarmupStep;
 import io.micrometer.core.instrument.Meter;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -95,7 +92,6 @@ public final class ServedModel implements AutoCloseable {
         DimensionMultiples dimensions;
         Duration modelLoad;
         long warmStart;
-        long stagingBytes;
         try {
             if (perBatchSize) {
                 session.openPerBatchSize(padSizes, location.modelFile(), config, cache);
@@ -106,7 +102,6 @@ public final class ServedModel implements AutoCloseable {
             WarmupPlan plan = WarmupPlan.of(config, session.metadata(), batched, location.modelDirectory());
             // Sessions of their own warm side by side: the first-run work of each shape is mostly the CPU's.
             runs = ModelWarmup.run(location.name(), session, plan, perBatchSize);
-            stagingBytes = firstBatchBytes(plan, session.metadata());
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -128,8 +123,7 @@ public final class ServedModel implements AutoCloseable {
         for (PriorityClass p : PriorityClass.values()) {
             gauges.add(meters.queueDepth(location.versionLabel(), p, () -> batcher.queueDepth(p)));
         }
-        return new ServedModel(
-                location, session, batcher.start(stagingBytes), batched, meters, gauges, coldStart, dimensions);
+        return new ServedModel(location, session, batcher.start(), batched, meters, gauges, coldStart, dimensions);
     }
 
     /** What making this version servable cost. */
@@ -162,28 +156,6 @@ public final class ServedModel implements AutoCloseable {
 
     public String name() {
         return location.name();
-    }
-
-    /**
-     * The bytes of the smallest warmed batch's inputs (0 when not known): each runner's staging
-     * buffer starts that large, so the first request does not pay for it (2.4 ms for a 640x640 image
-     * on the H200 host).
-     */
-    private static long firstBatchBytes(WarmupPlan plan, ModelMetadata metadata) {
-        WarmupStep first = plan.steps().stream()
-                .min(Comparator.comparingInt(WarmupStep::batchSize))
-                .orElse(null);
-        if (first == null) {
-            return 0;
-        }
-        long bytes = 0;
-        for (TensorMetadata input : metadata.inputs()) {
-            Shape shape = first.shapes().get(input.name());
-            if (shape != null && shape.isConcrete() && input.datatype().isFixedSize()) {
-                bytes += shape.elementCount() * input.datatype().byteSize();
-            }
-        }
-        return bytes;
     }
 
     public long version() {

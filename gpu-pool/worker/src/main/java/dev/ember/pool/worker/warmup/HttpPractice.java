@@ -11,8 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A spare's practice over its own HTTP listener, before it is announced: requests to a built-in
@@ -30,20 +28,12 @@ public final class HttpPractice {
 
     private HttpPractice() {}
 
-    /** Image-sized practice requests: 8 MiB of floats (a 640x640 RGB image is 4.9 MB). */
-    static final int HUGE_FLOATS = 2 << 20;
-
-    static final int HUGE_ROUNDS = 4;
-
     /** What a practice did: requests sent, how many did not answer 200, and the time it took. */
     public record Result(int sent, int failed, Duration took) {}
 
     /**
      * Sends {@code rounds} rounds of requests to {@code worker} (each: one binary request of {@code
-     * largeFloats} floats, binary answer; one small binary and one small JSON request), then {@link
-     * #HUGE_ROUNDS} binary requests of {@link #HUGE_FLOATS} floats: an image-sized body takes paths of
-     * its own (the JVM's humongous allocations, Netty's unpooled buffers) that a first real image
-     * would otherwise take cold.
+     * largeFloats} floats, binary answer; one small binary and one small JSON request).
      *
      * @return what it did; failures are logged, not thrown: the spare still serves
      */
@@ -62,31 +52,25 @@ public final class HttpPractice {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(
                         codec.encodeRequest(request(64), false).bytes()))
                 .build();
-        List<HttpRequest> requests = new ArrayList<>();
-        for (int i = 0; i < rounds; i++) {
-            requests.addAll(List.of(large, small, json));
-        }
-        HttpRequest huge = binary(infer, codec, request(HUGE_FLOATS));
-        for (int i = 0; i < HUGE_ROUNDS; i++) {
-            requests.add(huge);
-        }
         int sent = 0;
         int failed = 0;
         String failure = null;
-        for (HttpRequest r : requests) {
+        for (int i = 0; i < rounds; i++) {
+            for (HttpRequest r : new HttpRequest[] {large, small, json}) {
+                sent++;
+                try {
+                    HttpResponse<byte[]> response = http.send(r, HttpResponse.BodyHandlers.ofByteArray());
+                    if (response.statusCode() != 200) {
+                        failed++;
+                        failure = "status " + response.statusCode() + ": " + new String(response.body());
+                    }
+                } catch (Exception e) {
+                    failed++;
+                    failure = e.toString();
+                }
+            }
             if (failed > 3) {
                 break;
-            }
-            sent++;
-            try {
-                HttpResponse<byte[]> response = http.send(r, HttpResponse.BodyHandlers.ofByteArray());
-                if (response.statusCode() != 200) {
-                    failed++;
-                    failure = "status " + response.statusCode() + ": " + new String(response.body());
-                }
-            } catch (Exception e) {
-                failed++;
-                failure = e.toString();
             }
         }
         if (failed > 0) {
