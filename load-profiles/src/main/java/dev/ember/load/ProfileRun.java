@@ -41,6 +41,9 @@ final class ProfileRun {
             String machine,
             Double coldStartReferenceMs) {}
 
+    /** The longest a run that begins in silence waits for the pool to scale to zero first. */
+    private static final Duration REST_WAIT = Duration.ofSeconds(60);
+
     private ProfileRun() {}
 
     /** One run, against the target or an Ember started for it (and stopped after). */
@@ -125,6 +128,9 @@ final class ProfileRun {
                 Report.note(profile.name() + ": capacity " + Report.format(capacity) + " req/s");
             }
             Schedule schedule = Schedule.of(profile, capacity == null ? 0 : capacity);
+            if (schedule.segments().get(0).idle()) {
+                awaitRest(profile, new MetricsSource(metricUrls));
+            }
             String startedAt = Instant.now().toString();
             long start = System.nanoTime();
             Recording recording;
@@ -164,6 +170,34 @@ final class ProfileRun {
                             setup.coldStartReferenceMs(),
                             deployment));
         }
+    }
+
+    /**
+     * A schedule that begins in silence (a night) begins at rest: the workers the warm-up request
+     * started belong to no part of the day, so the run waits until the pool has scaled them away
+     * (its stable window plus its scale-to-zero grace), at most {@link #REST_WAIT}. A pool kept warm
+     * ({@code min_warm}) never gets there: the run starts after the wait, with what it keeps.
+     */
+    private static void awaitRest(LoadProfile profile, MetricsSource metrics) {
+        long until = System.nanoTime() + REST_WAIT.toNanos();
+        long began = System.nanoTime();
+        double workers = Double.NaN;
+        while (System.nanoTime() < until) {
+            Optional<Map<String, Double>> sample = metrics.read();
+            if (sample.isPresent()) {
+                workers = MetricsSource.sumOverModels(sample.get(), profile.models(), "ember_workers");
+                if (workers == 0) {
+                    break;
+                }
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
+        }
+        Report.note(String.format(
+                java.util.Locale.ROOT,
+                "%s: the schedule begins in silence; waited %.1f s for the pool to rest (%s)",
+                profile.name(),
+                (System.nanoTime() - began) / 1e9,
+                Double.isNaN(workers) ? "no metrics read" : Report.format(workers) + " workers"));
     }
 
     private static ProgressBar progressBar(LoadProfile profile, Schedule schedule) {

@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  * have stopped sending and recorded one slow request: coordinated omission). Arrivals past the
  * in-flight bound are counted {@link Outcome#NOT_SENT} rather than queued in the generator, and the
  * run ends by itself: after the last arrival, it waits for what is open at most the request timeout
- * plus the drain time.
+ * plus the drain time, and never before the schedule's planned end (a trailing silence is part of the
+ * run).
  */
 public final class OpenLoopRunner implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
@@ -86,10 +87,16 @@ public final class OpenLoopRunner implements AutoCloseable {
                 lastProgress = now;
             }
         }
-        long until = System.nanoTime()
-                + Duration.ofMillis(bounds.requestTimeoutMs()).toNanos()
-                + (long) (bounds.drainSeconds() * 1e9);
-        while (recording.finished() < schedule.size() && System.nanoTime() < until) {
+        // A schedule that ends in silence (a night) runs to its planned end, so what the pool does
+        // then (scaling to zero, its worker-seconds) is measured, not cut off with the last answer.
+        long plannedEnd = start + schedule.endNanos();
+        long until = Math.max(
+                plannedEnd,
+                System.nanoTime()
+                        + Duration.ofMillis(bounds.requestTimeoutMs()).toNanos()
+                        + (long) (bounds.drainSeconds() * 1e9));
+        while ((recording.finished() < schedule.size() || System.nanoTime() < plannedEnd)
+                && System.nanoTime() < until) {
             progress.accept(new Progress(schedule.size(), sent, recording.finished(), inFlight.get(), recording));
             LockSupport.parkNanos(100_000_000);
         }

@@ -109,6 +109,23 @@ class OpenLoopRunnerIT {
         }
     }
 
+    @Test
+    void aScheduleThatEndsInSilenceRunsToItsPlannedEnd() {
+        LoadProfile p = ProfileReader.parse(
+                "night",
+                "arrivals: constant\nrate: [{seconds: 0.5, rps: 20}, {seconds: 1.5, rps: 0, phase: night}]\nmix: [{name:"
+                        + " a, model: m, inputs: [{name: x, datatype: FP32, shape: [1, 4]}]}]\n");
+        long began = System.nanoTime();
+        try (OpenLoopRunner runner = new OpenLoopRunner(
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort()), p.bounds())) {
+            startNanos = System.nanoTime() + 60_000_000_000L; // no stall in this one
+            Recording r = runner.run(Schedule.of(p, 0), p.mix(), 1, progress -> {});
+            assertThat(r.count(Outcome.OK)).isEqualTo(10);
+        }
+        // the last answer came within ~0.5 s; the night is part of the run all the same
+        assertThat((System.nanoTime() - began) / 1_000_000).isGreaterThanOrEqualTo(2000);
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
