@@ -1,5 +1,7 @@
 package dev.ember.functions.core;
 
+import dev.ember.functions.core.admission.AdmissionSettings;
+import dev.ember.functions.core.admission.FrontDoor;
 import dev.ember.functions.core.cache.Coalescer;
 import dev.ember.functions.core.cache.FillLock;
 import dev.ember.functions.core.cache.LocalHotKeys;
@@ -51,6 +53,7 @@ public final class GatewayAssembly {
     private Authenticator authenticator = Authenticator.OFF;
     private RateLimiter rateLimiter = RateLimiter.NONE;
     private GatewayConfig config = GatewayConfig.DEFAULTS;
+    private AdmissionSettings admission = AdmissionSettings.DEFAULTS;
     private MeterRegistry registry = new SimpleMeterRegistry();
     private Clock clock = Clock.systemUTC();
 
@@ -116,6 +119,12 @@ public final class GatewayAssembly {
         return this;
     }
 
+    /** How the front door admits by priority before the cache and the pool (on by default). */
+    public GatewayAssembly admission(AdmissionSettings settings) {
+        this.admission = Objects.requireNonNull(settings);
+        return this;
+    }
+
     public GatewayAssembly meterRegistry(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry);
         return this;
@@ -149,6 +158,7 @@ public final class GatewayAssembly {
                 new ResilientPool(pool, config, registry, timer),
                 new ModelCatalog(pool, config.metadataTtl()),
                 new RequestGuard(config.maxElements()),
+                new FrontDoor(admission),
                 cache,
                 new Coalescer(cache, lock, config.fillLockTtl(), config.fillWait(), timer, clock),
                 redis != null

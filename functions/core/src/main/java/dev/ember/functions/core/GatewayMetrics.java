@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@code ember_gateway_answers_total{cache=hit|miss|coalesced|stale}}
  *   <li>{@code ember_gateway_fallbacks_total{model}}
+ *   <li>{@code ember_gateway_admission_refused_total{model,priority}} (429s of the front door's
+ *       priority admission, also counted as {@code outcome="overloaded"} below)
  *   <li>{@code ember_gateway_request_duration_seconds{outcome}} (histogram; outcome is the cache
  *       outcome or the failure reason)
  * </ul>
@@ -27,6 +29,7 @@ public final class GatewayMetrics {
     private final Map<CacheOutcome, Counter> answers = new EnumMap<>(CacheOutcome.class);
     private final Map<String, Timer> latency = new ConcurrentHashMap<>();
     private final Map<String, Counter> fallbacks = new ConcurrentHashMap<>();
+    private final Map<String, Counter> refused = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -63,6 +66,16 @@ public final class GatewayMetrics {
                         m -> Counter.builder("ember.gateway.fallbacks")
                                 .description("Answers given by a configured fallback model")
                                 .tag("model", m)
+                                .register(registry))
+                .increment();
+    }
+
+    void refusedAtFrontDoor(String model, dev.ember.pool.api.PriorityClass priority) {
+        refused.computeIfAbsent(
+                        model + "/" + priority.wireName(),
+                        k -> Counter.builder("ember.gateway.admission.refused")
+                                .description("Requests the front door's priority admission answered 429")
+                                .tags("model", model, "priority", priority.wireName())
                                 .register(registry))
                 .increment();
     }

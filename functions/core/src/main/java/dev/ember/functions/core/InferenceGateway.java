@@ -1,5 +1,7 @@
 package dev.ember.functions.core;
 
+import dev.ember.functions.core.admission.FrontDoor;
+import dev.ember.functions.core.admission.PriorityAdmission;
 import dev.ember.functions.core.cache.CacheKey;
 import dev.ember.functions.core.cache.CachedEntry;
 import dev.ember.functions.core.cache.Coalescer;
@@ -42,6 +44,7 @@ public final class InferenceGateway implements AutoCloseable {
     private final ResilientPool resilientPool;
     private final ModelCatalog catalog;
     private final RequestGuard guard;
+    private final FrontDoor frontDoor;
     private final ResponseCache cache;
     private final Coalescer coalescer;
     private final HotKeys hotKeys;
@@ -56,6 +59,7 @@ public final class InferenceGateway implements AutoCloseable {
             ResilientPool resilientPool,
             ModelCatalog catalog,
             RequestGuard guard,
+            FrontDoor frontDoor,
             ResponseCache cache,
             Coalescer coalescer,
             HotKeys hotKeys,
@@ -68,6 +72,7 @@ public final class InferenceGateway implements AutoCloseable {
         this.resilientPool = resilientPool;
         this.catalog = catalog;
         this.guard = guard;
+        this.frontDoor = frontDoor;
         this.cache = cache;
         this.coalescer = coalescer;
         this.hotKeys = hotKeys;
@@ -100,11 +105,47 @@ public final class InferenceGateway implements AutoCloseable {
             answer = rateLimiter
                     .acquire(tenant)
                     .thenCompose(admitted -> catalog.get(model, call.version()))
-                    .thenCompose(info -> serve(tenant, info, call.request()));
+                    .thenCompose(info -> throughFrontDoor(tenant, info, call.request()));
         } catch (InferenceException e) {
             answer = CompletableFuture.failedFuture(e);
         }
         return timed(answer, start);
+    }
+
+    /**
+     * The front door's priority admission ({@link PriorityAdmission}), before the cache, Redis and
+     * the pool: a request of a class the saturated door does not take now is answered 429 at once,
+     * so vip keeps a short path. Only synchronous calls pass it; queued jobs have their own
+     * backpressure.
+     */
+    private CompletableFuture<GatewayAnswer> throughFrontDoor(Tenant tenant, ModelInfo info, InferenceRequest request) {
+        PriorityAdmission door = frontDoor.of(info.name());
+        PriorityClass priority = grantedPriority(request, tenant);
+        long start = nanos(clock.instant());
+        Optional<PriorityAdmission.Refusal> refused = door.admit(priority, start);
+        if (refused.isPresent()) {
+            metrics.refusedAtFrontDoor(info.name(), priority);
+            Duration retryAfter = refused.get().retryAfter();
+            return CompletableFuture.failedFuture(InferenceException.overloaded(
+                    "model '" + info.name() + "' is busy: " + refused.get().reason() + "; retry in "
+                            + retryAfter.toSeconds() + " s",
+                    retryAfter));
+        }
+        CompletableFuture<GatewayAnswer> served;
+        try {
+            served = serve(tenant, info, request);
+        } catch (RuntimeException e) {
+            served = CompletableFuture.failedFuture(e);
+        }
+        return served.whenComplete((a, e) -> {
+            long now = nanos(clock.instant());
+            door.finished(now - start, e == null && a.outcome() == CacheOutcome.MISS, now);
+        });
+    }
+
+    /** The gateway's clock in nanoseconds (the front door's time: a test's clock moves it by hand). */
+    private static long nanos(java.time.Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 
     /**
@@ -383,12 +424,17 @@ public final class InferenceGateway implements AutoCloseable {
     }
 
     private static InferenceRequest withCappedPriority(InferenceRequest request, Tenant tenant) {
+        PriorityClass granted = grantedPriority(request, tenant);
+        return request.withParameters(request.parameters().with(Protocol.PRIORITY, granted.wireName()));
+    }
+
+    /** The class a request asks for (realtime if none), capped by its tenant's plan. */
+    private static PriorityClass grantedPriority(InferenceRequest request, Tenant tenant) {
         PriorityClass requested = request.parameters()
                 .string(Protocol.PRIORITY)
                 .map(PriorityClass::fromWire)
                 .orElse(PriorityClass.REALTIME);
-        PriorityClass granted = tenant.plan().cap(requested);
-        return request.withParameters(request.parameters().with(Protocol.PRIORITY, granted.wireName()));
+        return tenant.plan().cap(requested);
     }
 
     private static GatewayAnswer respond(InferenceRequest request, InferenceResponse r, CacheOutcome outcome) {

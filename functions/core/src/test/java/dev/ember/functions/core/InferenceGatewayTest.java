@@ -293,6 +293,55 @@ class InferenceGatewayTest {
         assertThat(gateway.circuitState().name()).isEqualTo("CLOSED");
     }
 
+    /**
+     * The test's clock moves: answers of 3 ms set the floor, then 40 held requests answer after
+     * 300 ms (100× the floor), and the next burst finds the front door's limit at 0.9 × 40: realtime
+     * past it is refused with 429 before the pool sees it, vip still goes through.
+     */
+    @Test
+    void aSaturatedFrontDoorRefusesRealtimeAtOnceAndStillAdmitsVip() throws Exception {
+        pool.model("door", new ModelPolicy(false, CachePolicy.DEFAULT, null, 8));
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 20; i++) {
+                CompletableFuture<Void> release = pool.hold();
+                CompletableFuture<InferenceResponse> f =
+                        gateway.infer(new GatewayRequest(null, "door", null, request(i, i)));
+                clock.advance(Duration.ofMillis(3));
+                release.complete(null);
+                f.get(5, TimeUnit.SECONDS);
+            }
+            clock.advance(Duration.ofMillis(500));
+        }
+        CompletableFuture<Void> release = pool.hold();
+        List<CompletableFuture<InferenceResponse>> slow = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            slow.add(gateway.infer(new GatewayRequest(null, "door", null, request(i, i))));
+        }
+        clock.advance(Duration.ofMillis(300));
+        release.complete(null);
+        for (CompletableFuture<InferenceResponse> f : slow) {
+            f.get(5, TimeUnit.SECONDS);
+        }
+        clock.advance(Duration.ofMillis(300)); // the congested interval closes on the next arrival
+        pool.hold();
+        int callsBefore = pool.calls("door");
+        List<CompletableFuture<InferenceResponse>> burst = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            burst.add(gateway.infer(new GatewayRequest(null, "door", null, request(i, i))));
+        }
+        InferenceException refused = failureOf(burst.get(39));
+        assertThat(refused.reason()).isEqualTo(Reason.OVERLOADED);
+        assertThat(refused.retryAfter()).isPresent();
+        assertThat(refused.getMessage())
+                .startsWith("model 'door' is busy: 36 requests are in flight")
+                .contains("over 3× the fastest (3.0 ms), realtime requests are admitted below 36; retry in ");
+        assertThat(pool.calls("door") - callsBefore).isEqualTo(36);
+        CompletableFuture<InferenceResponse> vip = gateway.infer(new GatewayRequest(
+                null, "door", null, request(1, 1).withParameters(Parameters.of(Protocol.PRIORITY, "vip"))));
+        assertThat(pool.calls("door") - callsBefore).isEqualTo(37);
+        assertThat(vip).isNotDone(); // held by the pool like the others, not refused
+    }
+
     @Test
     void aPoolThatCannotBeReachedIsRetriedAndTheAnswerArrives() throws Exception {
         AtomicInteger attempts = new AtomicInteger();

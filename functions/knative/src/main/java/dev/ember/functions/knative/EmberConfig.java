@@ -22,6 +22,8 @@ public interface EmberConfig {
 
     Async async();
 
+    Admission admission();
+
     interface Pool {
         /**
          * A remote pool's v2 endpoint, e.g. {@code http://10.0.0.7:8000}, or a template with {@code
@@ -107,6 +109,15 @@ public interface EmberConfig {
 
         /** URL prefixes a submission's callback must start with, comma-separated; empty: no callbacks. */
         Optional<String> callbackAllow();
+    }
+
+    /** The front door's priority admission ({@code dev.ember.functions.core.admission.PriorityAdmission}). */
+    interface Admission {
+        /** False: the gateway admits every request (the pool's own admission still applies). */
+        boolean enabled();
+
+        /** Lower classes are held back while computed answers take over this many times the fastest one. */
+        double tolerance();
     }
 
     interface Limits {

@@ -94,6 +94,9 @@ public class GatewayProducer {
                 .authenticator(authenticator)
                 .rateLimiter(limiter)
                 .config(gatewayConfig)
+                .admission(dev.ember.functions.core.admission.AdmissionSettings.DEFAULTS
+                        .withEnabled(config.admission().enabled())
+                        .withTolerance(config.admission().tolerance()))
                 .meterRegistry(registry);
         redis.ifPresent(assembly::redis);
         InferenceGateway gateway = assembly.build();
