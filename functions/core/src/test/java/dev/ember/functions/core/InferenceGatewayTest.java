@@ -295,8 +295,9 @@ class InferenceGatewayTest {
 
     /**
      * The test's clock moves: answers of 3 ms set the floor, then 40 held requests answer after
-     * 300 ms (100× the floor), and the next burst finds the front door's limit at 0.9 × 40: realtime
-     * past it is refused with 429 before the pool sees it, vip still goes through.
+     * 300 ms (100× the floor), and the next burst, behind a vip request, finds the front door's limit
+     * at 0.9 × 40: realtime past it is refused with 429 before the pool sees it, vip still goes
+     * through.
      */
     @Test
     void aSaturatedFrontDoorRefusesRealtimeAtOnceAndStillAdmitsVip() throws Exception {
@@ -325,6 +326,8 @@ class InferenceGatewayTest {
         clock.advance(Duration.ofMillis(300)); // the congested interval closes on the next arrival
         pool.hold();
         int callsBefore = pool.calls("door");
+        CompletableFuture<InferenceResponse> firstVip = gateway.infer(new GatewayRequest(
+                null, "door", null, request(1, 1).withParameters(Parameters.of(Protocol.PRIORITY, "vip"))));
         List<CompletableFuture<InferenceResponse>> burst = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             burst.add(gateway.infer(new GatewayRequest(null, "door", null, request(i, i))));
@@ -335,7 +338,8 @@ class InferenceGatewayTest {
         assertThat(refused.getMessage())
                 .startsWith("model 'door' is busy: 36 requests are in flight")
                 .contains("over 3× the fastest (3.0 ms), realtime requests are admitted below 36; retry in ");
-        assertThat(pool.calls("door") - callsBefore).isEqualTo(36);
+        assertThat(pool.calls("door") - callsBefore).isEqualTo(36); // the vip and 35 realtime
+        assertThat(firstVip).isNotDone();
         CompletableFuture<InferenceResponse> vip = gateway.infer(new GatewayRequest(
                 null, "door", null, request(1, 1).withParameters(Parameters.of(Protocol.PRIORITY, "vip"))));
         assertThat(pool.calls("door") - callsBefore).isEqualTo(37);

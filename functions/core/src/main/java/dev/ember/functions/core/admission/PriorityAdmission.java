@@ -14,7 +14,9 @@ import java.util.Optional;
  * <p><b>The limit.</b> Requests in flight (admitted, not yet answered) are counted. vip is always
  * admitted here (the pool's own caps still apply to it); realtime is admitted while fewer than
  * {@code limit} requests are in flight, async below half of it, batch below a quarter (at least
- * one each). The limit moves once per {@link AdmissionSettings#interval} with the latency of the
+ * one each) — but a class is only held back while a higher class was admitted within the last two
+ * intervals: with nothing above it to protect, shedding it would only lose answers and hide its
+ * demand from the autoscaler. The limit moves once per {@link AdmissionSettings#interval} with the latency of the
  * answers the pool computed in it (cache hits say nothing about the machine's load): the
  * <em>floor</em> is the fastest computed answer over {@link AdmissionSettings#floorWindow}; an
  * interval is <em>congested</em> when it has at least {@link AdmissionSettings#minSamples} computed
@@ -48,6 +50,9 @@ public final class PriorityAdmission {
     /** Per interval of the floor window: the fastest computed answer in it (Long.MAX_VALUE: none). */
     private final long[] minima;
 
+    /** When a request of each class was last admitted (Long.MIN_VALUE: never). */
+    private final long[] lastAdmitted = new long[PriorityClass.values().length];
+
     private int inFlight;
     private double limit;
     private long intervalStart = Long.MIN_VALUE;
@@ -63,6 +68,7 @@ public final class PriorityAdmission {
         this.intervalNanos = settings.interval().toNanos();
         this.minima = new long[(int) Math.max(1, settings.floorWindow().toNanos() / intervalNanos)];
         java.util.Arrays.fill(minima, Long.MAX_VALUE);
+        java.util.Arrays.fill(lastAdmitted, Long.MIN_VALUE);
         this.limit = settings.maxLimit();
     }
 
@@ -72,7 +78,7 @@ public final class PriorityAdmission {
      */
     public synchronized Optional<Refusal> admit(PriorityClass c, long nowNanos) {
         roll(nowNanos);
-        int allowed = allowed(c);
+        int allowed = higherClassAround(c, nowNanos) ? allowed(c) : Integer.MAX_VALUE;
         if (inFlight >= allowed) {
             long floor = floor();
             return Optional.of(new Refusal(
@@ -89,7 +95,22 @@ public final class PriorityAdmission {
         }
         inFlight++;
         peakInFlight = Math.max(peakInFlight, inFlight);
+        lastAdmitted[c.ordinal()] = nowNanos;
         return Optional.empty();
+    }
+
+    /**
+     * Whether a class above {@code c} was admitted within the last two intervals. Holding {@code c}
+     * back protects those classes only; with none of them around it would only lose answers (and
+     * hide the demand from the autoscaler, which then never adds the workers a rising day needs).
+     */
+    private boolean higherClassAround(PriorityClass c, long nowNanos) {
+        for (int k = 0; k < c.ordinal(); k++) {
+            if (lastAdmitted[k] != Long.MIN_VALUE && nowNanos - lastAdmitted[k] <= 2 * intervalNanos) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

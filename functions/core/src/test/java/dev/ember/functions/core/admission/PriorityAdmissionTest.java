@@ -110,6 +110,19 @@ class PriorityAdmissionTest {
     }
 
     @Test
+    void withNoHigherClassAroundNothingIsHeldBack() {
+        rest();
+        hold(40);
+        answered(20, 30);
+        nextInterval();
+        door.admit(PriorityClass.VIP, now); // closes the interval: limit 36
+        now += 3 * INTERVAL; // no vip for longer than two intervals: realtime has nobody to give way to
+        assertThat(hold(100)).isEqualTo(100);
+        assertThat(door.admit(PriorityClass.VIP, now)).isEmpty(); // vip is back: realtime gives way again
+        assertThat(door.admit(PriorityClass.REALTIME, now)).isPresent();
+    }
+
+    @Test
     void nothingIsRefusedBeforeAnyAnswerWasMeasured() {
         assertThat(hold(1000)).isEqualTo(1000);
     }
