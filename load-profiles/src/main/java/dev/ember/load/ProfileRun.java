@@ -41,7 +41,7 @@ final class ProfileRun {
             String machine,
             Double coldStartReferenceMs) {}
 
-    /** The longest a run that begins in silence waits for the pool to scale to zero first. */
+    /** The longest a run with {@code start_at_rest} waits for the pool to scale to zero first. */
     private static final Duration REST_WAIT = Duration.ofSeconds(60);
 
     private ProfileRun() {}
@@ -128,7 +128,7 @@ final class ProfileRun {
                 Report.note(profile.name() + ": capacity " + Report.format(capacity) + " req/s");
             }
             Schedule schedule = Schedule.of(profile, capacity == null ? 0 : capacity);
-            if (schedule.segments().get(0).idle()) {
+            if (profile.startAtRest()) {
                 awaitRest(profile, new MetricsSource(metricUrls));
             }
             String startedAt = Instant.now().toString();
@@ -173,10 +173,10 @@ final class ProfileRun {
     }
 
     /**
-     * A schedule that begins in silence (a night) begins at rest: the workers the warm-up request
-     * started belong to no part of the day, so the run waits until the pool has scaled them away
-     * (its stable window plus its scale-to-zero grace), at most {@link #REST_WAIT}. A pool kept warm
-     * ({@code min_warm}) never gets there: the run starts after the wait, with what it keeps.
+     * {@code start_at_rest}: the workers the warm-up request started belong to no part of the day, so
+     * the run waits until the pool has scaled them away (its stable window plus its scale-to-zero
+     * grace), at most {@link #REST_WAIT}. A pool kept warm ({@code min_warm}) never gets there: the
+     * run starts after the wait, with what it keeps.
      */
     private static void awaitRest(LoadProfile profile, MetricsSource metrics) {
         long until = System.nanoTime() + REST_WAIT.toNanos();
@@ -194,7 +194,7 @@ final class ProfileRun {
         }
         Report.note(String.format(
                 java.util.Locale.ROOT,
-                "%s: the schedule begins in silence; waited %.1f s for the pool to rest (%s)",
+                "%s: start_at_rest: waited %.1f s for the pool to scale to zero (%s)",
                 profile.name(),
                 (System.nanoTime() - began) / 1e9,
                 Double.isNaN(workers) ? "no metrics read" : Report.format(workers) + " workers"));

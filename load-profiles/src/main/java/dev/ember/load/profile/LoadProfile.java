@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param bounds limits that stop the run by themselves
  * @param deployment settings for the Ember the runner starts itself
  * @param targets the checks this profile's report prints as pass/fail lines
+ * @param startAtRest the runner waits for the pool to scale to zero after its warm-up request
+ *     before the schedule starts (a day that begins at night)
  */
 public record LoadProfile(
         String name,
@@ -31,7 +33,8 @@ public record LoadProfile(
         Optional<CapacityProbe> capacityProbe,
         Bounds bounds,
         Deployment deployment,
-        Targets targets) {
+        Targets targets,
+        boolean startAtRest) {
 
     public LoadProfile {
         Objects.requireNonNull(name, "name");

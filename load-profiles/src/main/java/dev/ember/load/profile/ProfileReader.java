@@ -88,7 +88,8 @@ public final class ProfileReader {
             RawProbe capacityProbe,
             RawBounds bounds,
             RawDeployment deployment,
-            RawTargets targets) {
+            RawTargets targets,
+            Boolean startAtRest) {
         LoadProfile toProfile(String name) {
             Arrivals process = arrivals == null ? Arrivals.POISSON : ProfileReader.arrivals(arrivals);
             List<RateSegment> segments = indexed("rate", require(rate, "rate"), (i, r) -> r.toSegment(i));
@@ -103,7 +104,8 @@ public final class ProfileReader {
                     Optional.ofNullable(capacityProbe).map(p -> within("capacity_probe", p::toProbe)),
                     bounds == null ? Bounds.DEFAULTS : within("bounds", bounds::toBounds),
                     deployment == null ? Deployment.NONE : deployment.toDeployment(),
-                    targets == null ? Targets.NONE : within("targets", targets::toTargets));
+                    targets == null ? Targets.NONE : within("targets", targets::toTargets),
+                    Boolean.TRUE.equals(startAtRest));
         }
     }
 

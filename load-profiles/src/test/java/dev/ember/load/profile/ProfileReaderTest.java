@@ -38,6 +38,9 @@ class ProfileReaderTest {
         assertThat(overload.targets().vipP99()).isPresent();
         assertThat(overload.rate().get(1).relative()).isTrue();
         assertThat(overload.mix().get(0).door()).isEqualTo(LoadProfile.Door.V2_BINARY);
+        assertThat(overload.startAtRest()).isFalse();
+        assertThat(ProfileReader.read(Path.of("profiles/diurnal.yaml")).startAtRest())
+                .isTrue();
     }
 
     @Test
