@@ -92,6 +92,9 @@ public interface EmberConfig {
         /** Jobs this process's consumer runs at once. */
         int concurrency();
 
+        /** The longest a job's Redis command (accepting, recording, finishing it) may take: longer than the cache's. */
+        Duration redisTimeout();
+
         /** Jobs a class may hold accepted and unfinished; past it submissions get 429. */
         long streamCap();
 

@@ -194,7 +194,7 @@ public class GatewayProducer {
                         .toList());
         JobEngine.Builder builder =
                 JobEngine.builder(gateway, codec).settings(settings).meterRegistry(registry);
-        redis.ifPresent(builder::redis);
+        redis.ifPresent(link -> builder.redis(link.url(), async.redisTimeout()));
         JobEngine engine = builder.build();
         if (engine.enabled() && async.consumers() > 0) {
             String name = JobEngine.processName();

@@ -89,13 +89,14 @@ final class GatewayFactory {
             InferenceCodec codec,
             @Value("${ember.async.stream-cap:100000}") long streamCap,
             @Value("${ember.async.sink:}") String sink,
-            @Value("${ember.async.callback-allow:}") String callbackAllow) {
+            @Value("${ember.async.callback-allow:}") String callbackAllow,
+            @Value("${ember.async.redis-timeout:2s}") java.time.Duration redisTimeout) {
         JobSettings settings = JobSettings.DEFAULTS
                 .withKeyPrefix(gateway.settings().keyPrefix())
                 .withStreamCap(streamCap)
                 .withSink(LambdaSettings.present(sink).map(java.net.URI::create), LambdaSettings.list(callbackAllow));
         JobEngine.Builder builder = JobEngine.builder(gateway.gateway(), codec).settings(settings);
-        gateway.redis().ifPresent(builder::redis);
+        gateway.redis().ifPresent(link -> builder.redis(link.url(), redisTimeout));
         return builder.build();
     }
 }

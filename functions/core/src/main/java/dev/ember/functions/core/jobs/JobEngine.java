@@ -56,6 +56,8 @@ public final class JobEngine implements AutoCloseable {
     private final Optional<JobRunner> runner;
     private final Optional<StreamHousekeeping> housekeeping;
     private final List<AutoCloseable> started = new ArrayList<>();
+    /** A link this engine opened itself ({@link Builder#redis(String, Duration)}), closed with it. */
+    private final RedisLink owned;
 
     private JobEngine(Builder b) {
         this.gateway = Objects.requireNonNull(b.gateway, "gateway");
@@ -64,7 +66,8 @@ public final class JobEngine implements AutoCloseable {
         this.clock = b.clock;
         this.metrics = new JobMetrics(b.registry);
         this.callbacks = new CallbackPolicy(settings.callbackAllow());
-        this.store = Optional.ofNullable(b.redis)
+        this.owned = b.ownRedis;
+        this.store = Optional.ofNullable(b.ownRedis != null ? b.ownRedis : b.redis)
                 .map(l -> new JobStore(l, new JobKeys(settings.keyPrefix()), settings.jobTtl()));
         this.timer = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "ember-jobs-timer");
@@ -362,7 +365,10 @@ public final class JobEngine implements AutoCloseable {
         }
     }
 
-    /** Stops consumers and delivery (jobs in hand get a few seconds), then the timers; the gateway and Redis are the caller's. */
+    /**
+     * Stops consumers and delivery (jobs in hand get a few seconds), then the timers; the gateway
+     * and a Redis link given to {@link Builder#redis(RedisLink)} are the caller's.
+     */
     @Override
     public void close() {
         List<AutoCloseable> all;
@@ -378,12 +384,16 @@ public final class JobEngine implements AutoCloseable {
             }
         }
         timer.shutdownNow();
+        if (owned != null) {
+            owned.close();
+        }
     }
 
     public static final class Builder {
         private final InferenceGateway gateway;
         private final InferenceCodec codec;
         private RedisLink redis;
+        private RedisLink ownRedis;
         private JobSettings settings = JobSettings.DEFAULTS;
         private MeterRegistry registry = new SimpleMeterRegistry();
         private Clock clock = Clock.systemUTC();
@@ -396,6 +406,17 @@ public final class JobEngine implements AutoCloseable {
         /** The store of record; without it (null) every call answers 503. */
         public Builder redis(RedisLink redis) {
             this.redis = redis;
+            return this;
+        }
+
+        /**
+         * A link of the engine's own to the Redis at {@code url}, whose commands may take up to {@code
+         * commandTimeout}: accepting a job durably is worth waiting longer for than a cache lookup
+         * (the gateway's link gives up after 200 ms, which under a loaded burst answered 668
+         * submissions with 503). Closed with the engine.
+         */
+        public Builder redis(String url, Duration commandTimeout) {
+            this.ownRedis = RedisLink.open(url, commandTimeout);
             return this;
         }
 
