@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * An Ember of the runner's own: {@code bin/ember up} on a free port, over a copy of {@code models/}
  * whose config.yaml files have the run's settings merged in, with the run's environment (a fresh
  * Redis key prefix, so no earlier run's answers are in its cache). Closing it stops Ember (the
- * launcher's SIGTERM trap stops the app, which drains and stops its workers) and deletes the copy.
+ * launcher's SIGTERM trap stops the app, which drains and stops its workers), deletes the copy and
+ * the keys under its prefix.
  */
 public final class EmberInstance implements AutoCloseable {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -253,6 +254,23 @@ public final class EmberInstance implements AutoCloseable {
         }
         process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         deleteTree(models);
+        deleteRedisKeys();
+    }
+
+    /** What this Ember left in Redis under its own key prefix (answers, jobs, rates): deleted. */
+    private void deleteRedisKeys() {
+        String prefix = environment.get("EMBER_REDIS_KEY_PREFIX");
+        if (!RedisKeys.isRunPrefix(prefix)) {
+            return;
+        }
+        String url = environment.getOrDefault(
+                "REDIS_URL", System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379"));
+        try {
+            RedisKeys.deleteAll(url, prefix);
+        } catch (Exception e) {
+            // No Redis (Ember cached in-process) or it is gone: nothing of ours to delete there.
+            System.err.println("# " + log + ": could not delete Redis keys " + prefix + "* at " + url + ": " + e);
+        }
     }
 
     private static void deleteTree(Path root) {
