@@ -72,7 +72,7 @@ public final class AllBench implements Callable<Integer> {
                             "--image-seconds",
                             "4")));
             steps.add(new Step("async", List.of("-jar", jar(), "async", "--seconds", "3", "--warmup-seconds", "5")));
-            steps.add(new Step("coldstart", List.of("-jar", jar(), "coldstart", "--repetitions", "5")));
+            steps.add(new Step("coldstart", List.of("-jar", jar(), "coldstart", "--repetitions", "3")));
             steps.add(new Step("lambda", List.of("-jar", jar(), "lambda", "--repetitions", "3")));
         }
         Map<String, Long> took = new LinkedHashMap<>();
