@@ -337,7 +337,7 @@ class InferenceGatewayTest {
         assertThat(refused.retryAfter()).isPresent();
         assertThat(refused.getMessage())
                 .startsWith("model 'door' is busy: 36 requests are in flight")
-                .contains("over 3× the fastest (3.0 ms), realtime requests are admitted below 36; retry in ");
+                .contains("over 2× the fastest (3.0 ms), realtime requests are admitted below 36; retry in ");
         assertThat(pool.calls("door") - callsBefore).isEqualTo(36); // the vip and 35 realtime
         assertThat(firstVip).isNotDone();
         CompletableFuture<InferenceResponse> vip = gateway.infer(new GatewayRequest(

@@ -25,7 +25,7 @@ public record AdmissionSettings(
         Duration floorWindow) {
 
     public static final AdmissionSettings DEFAULTS =
-            new AdmissionSettings(true, 3.0, 10, 2, 4096, Duration.ofMillis(500), Duration.ofSeconds(30));
+            new AdmissionSettings(true, 2.0, 10, 2, 4096, Duration.ofMillis(500), Duration.ofSeconds(30));
 
     public AdmissionSettings {
         if (!(tolerance > 1)) {

@@ -63,7 +63,7 @@ class PriorityAdmissionTest {
         assertThat(refused).isPresent();
         assertThat(refused.get().reason())
                 .contains("301 requests are in flight")
-                .contains("over 3× the fastest (3.0 ms), realtime")
+                .contains("over 2× the fastest (3.0 ms), realtime")
                 .contains("realtime requests are admitted below 270");
         assertThat(refused.get().retryAfter()).isEqualTo(Duration.ofSeconds(8)); // 302 / 40 answers per s
         assertThat(door.admit(PriorityClass.VIP, now)).isEmpty(); // vip: 301 in flight or not
