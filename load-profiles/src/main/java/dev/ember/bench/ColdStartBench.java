@@ -105,7 +105,7 @@ final class ColdStartBench implements Callable<Integer> {
                 .phase(
                         "ember",
                         () -> timed(() -> ember(emberRepo, cache, launch(emberJvm), image, practice), emberPhases));
-        List<Map<String, Long>> eagerPhases = new ArrayList<>();
+        List<Map<String, Long>> no16Phases = new ArrayList<>();
         if (cuda) {
             side.phase(
                     "ember_cpu_practice",
@@ -117,7 +117,7 @@ final class ColdStartBench implements Callable<Integer> {
                     GpuMode.workerConfig(1, true, "heuristic", true, "[1, 2, 4, 8, 32]"));
             side.phase(
                     "ember_no16",
-                    () -> timed(() -> ember(fewerRepo, cache, launch(emberJvm), image, practice), eagerPhases));
+                    () -> timed(() -> ember(fewerRepo, cache, launch(emberJvm), image, practice), no16Phases));
         }
         side.run(repetitions);
         Report.value("coldstart.naive_runs_ms", runs(side.values("naive")));
@@ -147,11 +147,11 @@ final class ColdStartBench implements Callable<Integer> {
             side.ratio("ember", "ember_no16").report("coldstart.no16_speedup");
             Report.value(
                     "coldstart.ember_no16.ready_ms",
-                    medianOf(eagerPhases, "model_load") + medianOf(eagerPhases, "warmup"));
-            Report.value("coldstart.ember_no16.first_request_p50_ms", medianOf(eagerPhases, "first_request"));
+                    medianOf(no16Phases, "model_load") + medianOf(no16Phases, "warmup"));
+            Report.value("coldstart.ember_no16.first_request_p50_ms", medianOf(no16Phases, "first_request"));
             Report.value(
                     "coldstart.ember_no16.first_request_vs_steady_p50",
-                    medianOf(eagerPhases, "first_request_us") / medianOf(eagerPhases, "steady_p50_us"));
+                    medianOf(no16Phases, "first_request_us") / medianOf(no16Phases, "steady_p50_us"));
         }
         // Where the first request's time goes, against a steady one: the worker's own time (arrival
         // to answer), of which the batch's compute (stage + run); the rest is HTTP, codec and client.

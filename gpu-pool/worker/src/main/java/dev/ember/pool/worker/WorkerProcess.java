@@ -48,21 +48,9 @@ public final class WorkerProcess implements AutoCloseable {
      * How to start a worker JVM: the command up to the worker's arguments — {@code java},
      * JVM options, and either a classpath and main class or {@code -jar} and the worker jar.
      */
-    public record Launch(List<String> command, Map<String, String> environment) {
+    public record Launch(List<String> command) {
         public Launch {
             command = List.copyOf(command);
-            environment = Map.copyOf(environment);
-        }
-
-        public Launch(List<String> command) {
-            this(command, Map.of());
-        }
-
-        /** The same launch with {@code name=value} added to the child's environment. */
-        public Launch withEnvironment(String name, String value) {
-            Map<String, String> env = new LinkedHashMap<>(environment);
-            env.put(name, value);
-            return new Launch(command, env);
         }
 
         /** This JVM's own classpath (tests, the bench): the worker classes must be on it. */
@@ -110,9 +98,7 @@ public final class WorkerProcess implements AutoCloseable {
         command.addAll(workerArgs);
         Process process;
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment().putAll(launch.environment());
-            process = builder.start();
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start a worker JVM", e);
         }

@@ -89,19 +89,21 @@ final class BatchAssembler {
             }
             return;
         }
-        List<int[]> pieces = new ArrayList<>(); // {source index, source offset, region offset, length}
+        List<Piece> pieces = new ArrayList<>();
         int at = 0;
-        for (int i = 0; i < sources.size(); i++) {
-            ByteBuffer src = sources.get(i);
+        for (ByteBuffer src : sources) {
             for (int off = 0; off < src.remaining(); off += COPY_PIECE_BYTES) {
                 int length = Math.min(COPY_PIECE_BYTES, src.remaining() - off);
-                pieces.add(new int[] {i, src.position() + off, at + off, length});
+                pieces.add(new Piece(src, src.position() + off, at + off, length));
             }
             at += src.remaining();
         }
         // Absolute puts leave every buffer's position alone, so the pieces share them safely.
-        pieces.parallelStream().forEach(p -> region.put(p[2], sources.get(p[0]), p[1], p[3]));
+        pieces.parallelStream().forEach(p -> region.put(p.to(), p.source(), p.from(), p.length()));
     }
+
+    /** {@code length} bytes of {@code source} from {@code from}, to go at {@code to} in the region. */
+    private record Piece(ByteBuffer source, int from, int to, int length) {}
 
     private static final long PARALLEL_COPY_BYTES = 8L << 20;
     private static final int COPY_PIECE_BYTES = 1 << 20;
