@@ -17,7 +17,7 @@ final class GpuMode {
     static final long[] IMAGE = {1, 3, 640, 640};
 
     /** The batch sizes the GPU config warms (and pads to), each with a session of its own. */
-    static final String WARMED = "[1, 2, 4, 8, 16, 32]";
+    static final List<Integer> WARMED = List.of(1, 2, 4, 8, 16, 32);
 
     /** Dispatch a batch of exactly a warmed size when the queue holds one (see {@link #workerConfig}). */
     static final String PREFERRED_WARMED = "preferred_batch_sizes: " + WARMED + "\n";
@@ -37,12 +37,16 @@ final class GpuMode {
         return workerConfig(instances, pad, search, sessionPerBatchSize, WARMED);
     }
 
-    /** As {@link #workerConfig(int, boolean, String)}, warming (and preferring) {@code sizes}, e.g. "[1, 8, 32]". */
-    static String workerConfig(int instances, boolean pad, String search, boolean sessionPerBatchSize, String sizes) {
+    /**
+     * As {@link #workerConfig(int, boolean, String)}, warming (and preferring) {@code sizes}, e.g.
+     * [1, 2, 4, 8]; the largest is the maximum batch.
+     */
+    static String workerConfig(
+            int instances, boolean pad, String search, boolean sessionPerBatchSize, List<Integer> sizes) {
         return """
                 device: cuda:0
                 gpu_required: true
-                max_batch_size: 32
+                max_batch_size: %d
                 max_queue_delay_ms: 2
                 %sinstances: %d
                 pad_batches: %s
@@ -50,6 +54,7 @@ final class GpuMode {
                 dims_multiple_of: {x: [1, 1, 32, 32]}
                 cuda: {cudnn_conv_algo_search: %s, session_per_batch_size: %s}
                 """.formatted(
+                        java.util.Collections.max(sizes),
                         pad ? "preferred_batch_sizes: " + sizes + "\n" : "",
                         instances,
                         pad,

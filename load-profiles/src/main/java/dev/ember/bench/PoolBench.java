@@ -101,7 +101,8 @@ final class PoolBench implements Callable<Integer> {
             defaultValue = "padup",
             description = "cuda: worker variants measured beside batched and unbatched, any of padup (no preferred"
                     + " sizes: a batch takes what is queued and is padded up to a warmed size), wait (8 ms delay,"
-                    + " preferred 16 and 32), nopad (no padding, one session), onesession (padded, one session)"
+                    + " preferred 16 and 32), nopad (no padding, one session), onesession (padded, one session),"
+                    + " max8 and max16 (sizes 1, 2, 4, 8 and up to 16 only, the largest the maximum batch)"
                     + " (default ${DEFAULT-VALUE})")
     String cudaVariants;
 
@@ -153,9 +154,11 @@ final class PoolBench implements Callable<Integer> {
             if (v.isBlank()) {
                 continue;
             }
-            if (!List.of("padup", "wait", "nopad", "onesession").contains(v.trim())) {
-                throw new IllegalArgumentException("--cuda-variants takes padup, wait, nopad and onesession,"
-                        + " comma-separated; got '" + v.trim() + "'");
+            if (!List.of("padup", "wait", "nopad", "onesession", "max8", "max16")
+                    .contains(v.trim())) {
+                throw new IllegalArgumentException(
+                        "--cuda-variants takes padup, wait, nopad, onesession, max8 and max16,"
+                                + " comma-separated; got '" + v.trim() + "'");
             }
             variants.add("det-batched-" + v.trim());
         }
@@ -165,6 +168,8 @@ final class PoolBench implements Callable<Integer> {
         install(repo, "det-batched", model, GpuMode.workerConfig(2, true, search));
         install(repo, "det-batched-1runner", model, GpuMode.workerConfig(1, true, search));
         Map<String, String> variantConfigs = Map.of(
+                "det-batched-max8", GpuMode.workerConfig(2, true, search, true, List.of(1, 2, 4, 8)),
+                "det-batched-max16", GpuMode.workerConfig(2, true, search, true, List.of(1, 2, 4, 8, 16)),
                 "det-batched-nopad", GpuMode.workerConfig(2, false, search),
                 "det-batched-onesession", GpuMode.workerConfig(2, true, search, false),
                 "det-batched-padup", GpuMode.workerConfig(2, true, search).replace(GpuMode.PREFERRED_WARMED, ""),

@@ -44,6 +44,9 @@ final class Compare {
                     r -> r.figures().coldWaits()),
             new Figure("cache hit ratio", "higher is better", r -> r.figures().cacheHitRatio()));
 
+    /** The longest a run waits for the other configurations' Embers to finish starting workers. */
+    private static final java.time.Duration QUIET_WAIT = java.time.Duration.ofSeconds(60);
+
     private Compare() {}
 
     /** The table, and the last full-Ember run (the one the report draws). */
@@ -59,7 +62,12 @@ final class Compare {
                 side.phase(c.name(), () -> {
                     // One Ember per configuration, started on its first turn and kept for the next
                     // ones: starting one costs more than a run of the compare profile. Each run
-                    // has its own input salt (no hit from an earlier run) and warms up as a fresh one.
+                    // has its own input salt (no hit from an earlier run); a profile that starts
+                    // at rest finds a kept Ember there already, scaled to zero while the other
+                    // configurations ran.
+                    // The workers an earlier run's burst asked for may still be starting (3 JVMs
+                    // take ~14 s on 2 cores, after the burst is over): that would land on this run.
+                    embers.values().forEach(e -> e.awaitNoLaunches(QUIET_WAIT));
                     EmberInstance ember = setup.target().isPresent()
                             ? null
                             : embers.computeIfAbsent(c.name(), n -> ProfileRun.start(profile, c, setup));

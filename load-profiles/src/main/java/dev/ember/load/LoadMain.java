@@ -9,6 +9,7 @@ import dev.ember.load.report.HtmlReport;
 import dev.ember.load.report.ResultsJson;
 import dev.ember.load.report.RunResult;
 import dev.ember.load.run.Configuration;
+import dev.ember.load.run.EmberInstance;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -108,6 +109,16 @@ public final class LoadMain implements Callable<Integer> {
         RunResult r = ProfileRun.run(p, Configuration.FULL, setup);
         write(dir, p.name(), r, Optional.empty());
         return 0;
+    }
+
+    /**
+     * Starts Ember as shipped, with none of a profile's settings, for profiles that have none to run
+     * against one after another with {@code --target} ({@code bench all}); its log goes to {@code
+     * logs/shared.ember.log}. Closing it stops Ember and deletes what it left in Redis.
+     */
+    public static EmberInstance startShared(Path launcher, Path models, Path logs) {
+        return ProfileRun.startShared(new ProfileRun.Setup(
+                Optional.empty(), Optional.empty(), List.of(), launcher, models, logs, machine(), null));
     }
 
     /** Writes {@code name}.json and {@code name}.html and prints the figures as key=value lines. */

@@ -61,24 +61,44 @@ final class ProfileRun {
      * with a Redis key prefix of its own (no earlier answers cached).
      */
     static EmberInstance start(LoadProfile profile, Configuration configuration, Setup setup) {
-        Map<String, String> env = environment(profile, configuration);
-        Path log = setup.logs().resolve(profile.name() + "-" + slug(configuration.name()) + ".ember.log");
+        return start(
+                profile.name() + "-" + slug(configuration.name()),
+                configuration.name(),
+                overrides(profile, configuration),
+                environment(profile.deployment().environment(), configuration),
+                setup);
+    }
+
+    /**
+     * Ember as shipped ({@link Configuration#FULL}) with no profile's settings, for several profiles
+     * to run against one after another as a deployed Ember sees them ({@code --target}).
+     */
+    static EmberInstance startShared(Setup setup) {
+        return start("shared", Configuration.FULL.name(), Map.of(), environment(Map.of(), Configuration.FULL), setup);
+    }
+
+    private static EmberInstance start(
+            String name,
+            String configuration,
+            Map<String, Map<String, Object>> overrides,
+            Map<String, String> env,
+            Setup setup) {
+        Path log = setup.logs().resolve(name + ".ember.log");
         try {
             Files.createDirectories(setup.logs());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        Report.note(profile.name() + ": starting bin/ember up (" + configuration.name() + "), log " + log);
-        return EmberInstance.start(
-                setup.launcher(), setup.models(), overrides(profile, configuration), env, log, Duration.ofMinutes(5));
+        Report.note(name + ": starting bin/ember up (" + configuration + "), log " + log);
+        return EmberInstance.start(setup.launcher(), setup.models(), overrides, env, log, Duration.ofMinutes(5));
     }
 
     private static Map<String, Map<String, Object>> overrides(LoadProfile profile, Configuration configuration) {
         return configuration.overrides(profile.models(), profile.deployment().models());
     }
 
-    private static Map<String, String> environment(LoadProfile profile, Configuration configuration) {
-        Map<String, String> env = new LinkedHashMap<>(profile.deployment().environment());
+    private static Map<String, String> environment(Map<String, String> profile, Configuration configuration) {
+        Map<String, String> env = new LinkedHashMap<>(profile);
         env.putAll(configuration.environment());
         env.put("EMBER_REDIS_KEY_PREFIX", "load-" + UUID.randomUUID().toString().substring(0, 8) + ":");
         return env;
@@ -102,20 +122,24 @@ final class ProfileRun {
         metricUrls.add(setup.metricsUrl().orElse(metrics));
         metricUrls.addAll(setup.workerMetrics());
         try (OpenLoopRunner runner = new OpenLoopRunner(target, profile.bounds())) {
-            if (ember != null) {
-                // A deployed Ember has seen its models before: one request per model, unmeasured,
-                // so the gateway knows each signature and every later cold start is the pool's
-                // (and counted in ember_pool_cold_waits_total), not the first lookup of a model.
-                for (String model : profile.models()) {
-                    var first = profile.mix().stream()
-                            .filter(c -> c.model().equals(model))
-                            .findFirst()
-                            .orElseThrow();
-                    int status = runner.once(first, salt);
-                    if (status / 100 != 2) {
-                        throw new IllegalStateException(profile.name() + ": the first request of class " + first.name()
-                                + " to " + model + " was answered " + status + "; see " + ember.log());
-                    }
+            // A deployed Ember has seen its models before: one request per model, unmeasured, so
+            // the gateway knows each signature and every later cold start is the pool's (and
+            // counted in ember_pool_cold_waits_total), not the first lookup of a model. An Ember
+            // of the runner's own is asked once (a compare round after the first finds it at
+            // rest); a target, whose history the runner does not know, before every run.
+            for (String model : profile.models()) {
+                if (ember != null && !ember.firstRequestTo(model)) {
+                    continue;
+                }
+                var first = profile.mix().stream()
+                        .filter(c -> c.model().equals(model))
+                        .findFirst()
+                        .orElseThrow();
+                int status = runner.once(first, salt);
+                if (status / 100 != 2) {
+                    throw new IllegalStateException(profile.name() + ": the first request of class " + first.name()
+                            + " to " + model + " was answered " + status
+                            + (ember != null ? "; see " + ember.log() : " by " + target));
                 }
             }
             Double capacity = null;

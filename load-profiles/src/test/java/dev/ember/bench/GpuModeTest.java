@@ -6,6 +6,7 @@ import dev.ember.pool.api.config.CudaOptions;
 import dev.ember.pool.api.config.ModelConfig;
 import dev.ember.pool.api.config.ModelConfigReader;
 import dev.ember.warmup.plan.WarmupPlan;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GpuModeTest {
@@ -27,5 +28,18 @@ class GpuModeTest {
         assertThat(unpadded.cuda().convAlgoSearch()).isEqualTo(CudaOptions.ConvAlgoSearch.EXHAUSTIVE);
         assertThat(WarmupPlan.paddedRows(3, WarmupPlan.batchSizes(unpadded, true), false))
                 .isEqualTo(3);
+    }
+
+    @Test
+    void fewerWarmedSizesMakeTheLargestOneTheMaximumBatch() {
+        ModelConfig max8 =
+                ModelConfigReader.parse(GpuMode.workerConfig(2, true, "heuristic", true, List.of(1, 2, 4, 8)));
+        assertThat(max8.maxBatchSize()).isEqualTo(8);
+        assertThat(max8.preferredBatchSizes()).containsExactly(1, 2, 4, 8);
+        var sizes = WarmupPlan.batchSizes(max8, true);
+        assertThat(sizes).containsExactly(1, 2, 4, 8);
+        for (int rows = 1; rows <= max8.maxBatchSize(); rows++) {
+            assertThat(sizes).contains(WarmupPlan.paddedRows(rows, sizes, true));
+        }
     }
 }

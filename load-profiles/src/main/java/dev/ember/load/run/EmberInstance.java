@@ -36,6 +36,7 @@ public final class EmberInstance implements AutoCloseable {
     private final Path models;
     private final Path log;
     private final Map<String, String> environment;
+    private final java.util.Set<String> asked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private EmberInstance(
             Process process, URI uri, URI metrics, Path models, Path log, Map<String, String> environment) {
@@ -105,6 +106,11 @@ public final class EmberInstance implements AutoCloseable {
 
     public Path log() {
         return log;
+    }
+
+    /** True the first time it is called for {@code model}: no request has been sent to it yet. */
+    public boolean firstRequestTo(String model) {
+        return asked.add(model);
     }
 
     /** The environment it was started with (beyond the launcher's own). */
@@ -213,31 +219,47 @@ public final class EmberInstance implements AutoCloseable {
     }
 
     /**
-     * Waits until the spare runtimes have started: a deployed Ember has had them for a while, and a
-     * run should not measure its first seconds. The pool reports no readiness of its spares, so this
-     * waits for their processes, then for the few seconds a spare takes to initialise ONNX Runtime
-     * and practise a load (about 1.5 s measured on 2 cores; 4 s allowed).
+     * Waits until the pool reports {@code spares} spare runtimes practised and waiting ({@code
+     * ember_pool_spares}): a deployed Ember has had them for a while, and a run should not measure
+     * its first seconds.
      */
     private void awaitSpares(int spares, Duration timeout) {
         if (spares == 0) {
             return;
         }
+        MetricsSource source = new MetricsSource(java.util.List.of(metrics));
         long until = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < until) {
-            long started = process.toHandle()
-                    .descendants()
-                    .filter(p -> p.info()
-                            .arguments()
-                            .map(a -> java.util.Arrays.asList(a).contains("--spare"))
-                            .orElse(false))
-                    .count();
-            if (started >= spares) {
-                sleep(4000);
+            if (!process.isAlive()) {
+                throw new IllegalStateException("bin/ember up exited; see its log, " + log);
+            }
+            double waiting = source.read()
+                    .map(m -> MetricsSource.sum(m, "ember_pool_spares"))
+                    .orElse(0.0);
+            if (waiting >= spares) {
                 return;
             }
-            sleep(200);
+            sleep(100);
         }
-        throw new IllegalStateException("Ember's spare runtimes did not start within " + timeout + "; see " + log);
+        throw new IllegalStateException("Ember's spare runtimes were not ready within " + timeout + "; see " + log);
+    }
+
+    /**
+     * Waits (at most {@code timeout}) until no worker of this Ember is starting: a JVM start is the
+     * heaviest thing an Ember does, and one still going on would land on whatever is measured next.
+     */
+    public void awaitNoLaunches(Duration timeout) {
+        MetricsSource source = new MetricsSource(java.util.List.of(metrics));
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until && process.isAlive()) {
+            Double launching = source.read()
+                    .map(m -> MetricsSource.sum(m, "ember_workers", "state=\"launching\""))
+                    .orElse(null);
+            if (launching != null && launching == 0) {
+                return;
+            }
+            sleep(250);
+        }
     }
 
     @Override

@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  *   <li>{@code ember_pool_cold_waits_total{model}} — requests that had to wait for a worker to start
  *   <li>{@code ember_scale_decisions_total{model,reason}}, {@code ember_worker_crashes_total{model}},
  *       {@code ember_pool_retries_total{model}}
- *   <li>{@code ember_cold_start_seconds{phase}} is recorded by the launcher
+ *   <li>{@code ember_cold_start_seconds{phase}} and {@code ember_pool_spares} (spare runtimes
+ *       waiting) are the launcher's
  * </ul>
  */
 final class PoolMetrics {

@@ -4,6 +4,7 @@ import dev.ember.pool.api.Parameters;
 import dev.ember.pool.api.http.HttpPoolClient;
 import dev.ember.pool.worker.WorkerProcess;
 import dev.ember.pool.worker.warmup.ColdStart;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
@@ -26,7 +27,8 @@ import java.util.concurrent.Executors;
  *
  * <p>Each phase of every cold start is recorded in {@code ember_cold_start_seconds{phase}}:
  * {@code spawn} and {@code runtime_init} when a spare starts, {@code model_load} and {@code
- * warmup} when it becomes a model's worker.
+ * warmup} when it becomes a model's worker; {@code ember_pool_spares} is how many spares are
+ * practised and waiting now.
  */
 final class SpareWorkerLauncher implements WorkerLauncher {
     private static final System.Logger LOG = System.getLogger(SpareWorkerLauncher.class.getName());
@@ -62,6 +64,9 @@ final class SpareWorkerLauncher implements WorkerLauncher {
         this.startTimeout = startTimeout;
         this.registry = registry;
         this.clock = clock;
+        Gauge.builder("ember.pool.spares", this, SpareWorkerLauncher::spareCount)
+                .description("Spare runtimes started, practised and waiting for a model")
+                .register(registry);
         replenish();
     }
 
@@ -91,7 +96,7 @@ final class SpareWorkerLauncher implements WorkerLauncher {
                 .whenComplete((w, e) -> replenish());
     }
 
-    /** Spares started and waiting. */
+    /** Spares started, practised (announced ready) and waiting. */
     synchronized int spareCount() {
         return ready.size();
     }

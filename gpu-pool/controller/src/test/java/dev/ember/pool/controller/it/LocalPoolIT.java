@@ -76,6 +76,11 @@ class LocalPoolIT {
         ModelFixtures.repo(repo).add("mlp", "mlp-tiny", 1, "scaling: {initial_scale: 0}\n");
         start(LocalPool.VersionHook.NONE);
         assertThat(pool.readyWorkers("mlp")).isZero();
+        // The spare runtime is reported once it has practised: what a runner waits for before measuring.
+        awaitTrue(
+                () -> registry.get("ember.pool.spares").gauge().value() == 1,
+                Duration.ofSeconds(60),
+                "ember_pool_spares to report the spare");
 
         long start = System.nanoTime();
         InferenceResponse r = pool.infer("mlp", null, request(1)).get(60, TimeUnit.SECONDS);

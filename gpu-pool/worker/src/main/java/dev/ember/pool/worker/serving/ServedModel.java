@@ -25,6 +25,7 @@ import dev.ember.pool.worker.runtime.OptimizedModelCache;
 import dev.ember.pool.worker.warmup.ColdStart;
 import dev.ember.pool.worker.warmup.ModelWarmup;
 import dev.ember.warmup.plan.WarmupPlan;
+import dev.ember.warmup.plan.WarmupStep;
 import io.micrometer.core.instrument.Meter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,6 +93,7 @@ public final class ServedModel implements AutoCloseable {
         DimensionMultiples dimensions;
         Duration modelLoad;
         long warmStart;
+        WarmupPlan plan;
         try {
             if (perBatchSize) {
                 session.openPerBatchSize(padSizes, location.modelFile(), config, cache);
@@ -99,16 +101,13 @@ public final class ServedModel implements AutoCloseable {
             modelLoad = Duration.ofNanos(System.nanoTime() - start);
             warmStart = System.nanoTime();
             dimensions = DimensionMultiples.of(location.name(), config.dimsMultipleOf(), session.metadata());
-            WarmupPlan plan = WarmupPlan.of(config, session.metadata(), batched, location.modelDirectory());
+            plan = WarmupPlan.of(config, session.metadata(), batched, location.modelDirectory());
             // Sessions of their own warm side by side: the first-run work of each shape is mostly the CPU's.
             runs = ModelWarmup.run(location.name(), session, plan, perBatchSize);
         } catch (RuntimeException e) {
             session.close();
             throw e;
         }
-        ColdStart coldStart = new ColdStart(modelLoad, Duration.ofNanos(System.nanoTime() - warmStart), runs);
-        metrics.coldStart(ColdStart.PHASE_MODEL_LOAD, coldStart.modelLoad());
-        metrics.coldStart(ColdStart.PHASE_WARMUP, coldStart.warmup());
         WorkerMetrics.ModelMeters meters = metrics.forModel(location.name());
         DynamicBatcher batcher = new DynamicBatcher(
                 location.name() + "-" + location.version(),
@@ -119,11 +118,21 @@ public final class ServedModel implements AutoCloseable {
                 deadlines,
                 BatchTrace.wrap(location.name(), meters),
                 padSizes);
+        // Each runner then rehearses the smallest warmed batch along a request's own path.
+        if (plan.isEmpty() || runs == 0) {
+            batcher.start();
+        } else {
+            WarmupStep smallest = plan.steps().get(0);
+            batcher.start(plan.inputsFor(smallest), smallest.batchSize());
+        }
+        ColdStart coldStart = new ColdStart(modelLoad, Duration.ofNanos(System.nanoTime() - warmStart), runs);
+        metrics.coldStart(ColdStart.PHASE_MODEL_LOAD, coldStart.modelLoad());
+        metrics.coldStart(ColdStart.PHASE_WARMUP, coldStart.warmup());
         List<Meter.Id> gauges = new ArrayList<>();
         for (PriorityClass p : PriorityClass.values()) {
             gauges.add(meters.queueDepth(location.versionLabel(), p, () -> batcher.queueDepth(p)));
         }
-        return new ServedModel(location, session, batcher.start(), batched, meters, gauges, coldStart, dimensions);
+        return new ServedModel(location, session, batcher, batched, meters, gauges, coldStart, dimensions);
     }
 
     /** What making this version servable cost. */

@@ -411,6 +411,72 @@ class DynamicBatcherTest {
         b.close();
     }
 
+    @Test
+    void everyRunnerRehearsesAlongTheRequestPathBeforeStartReturnsAndNoMeterSeesIt() throws Exception {
+        List<String> rehearsedOn = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger batchesSeen = new AtomicInteger();
+        BatchObserver observer = new BatchObserver() {
+            @Override
+            public void batchRan(int requests, long rows, long computeNanos) {
+                batchesSeen.incrementAndGet();
+            }
+        };
+        BatchRunner recording = (inputs, outputs) -> {
+            rehearsedOn.add(Thread.currentThread().getName());
+            return doubler.run(inputs, outputs);
+        };
+        DynamicBatcher b = new DynamicBatcher(
+                        "rehearsed",
+                        ModelConfigReader.parse("max_batch_size: 4\ninstances: 2\npad_batches: true"),
+                        true,
+                        recording,
+                        Ticker.SYSTEM,
+                        deadlines,
+                        observer,
+                        List.of(2, 4))
+                .start(Requests.inputs(1, 2, 7), 1);
+
+        // Both runners ran it, each on its own thread, padded like a real batch of one row.
+        assertThat(rehearsedOn).hasSize(2).doesNotHaveDuplicates().allMatch(n -> n.startsWith("ember-runner-"));
+        assertThat(batchShapes).containsExactly(Shape.of(2, 2), Shape.of(2, 2));
+        assertThat(batchesSeen).hasValue(0);
+        assertThat(submit(b, 1, 3, Set.of())
+                        .get(5, TimeUnit.SECONDS)
+                        .outputs()
+                        .get("doubled")
+                        .toFloats())
+                .containsExactly(6, 8);
+        assertThat(batchesSeen).hasValue(1);
+        b.close();
+    }
+
+    @Test
+    void aRehearsalThatFailsLeavesTheRunnersServing() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        BatchRunner failsFirst = (inputs, outputs) -> {
+            if (calls.getAndIncrement() == 0) {
+                throw new IllegalStateException("device not ready");
+            }
+            return doubler.run(inputs, outputs);
+        };
+        DynamicBatcher b = new DynamicBatcher(
+                        "rehearsal-fails",
+                        ModelConfigReader.parse("max_batch_size: 4"),
+                        true,
+                        failsFirst,
+                        Ticker.SYSTEM,
+                        deadlines,
+                        BatchObserver.NONE)
+                .start(Requests.inputs(1, 2, 7), 1);
+        assertThat(submit(b, 1, 3, Set.of())
+                        .get(5, TimeUnit.SECONDS)
+                        .outputs()
+                        .get("doubled")
+                        .toFloats())
+                .containsExactly(6, 8);
+        b.close();
+    }
+
     private static Reason reasonOf(CompletableFuture<?> f) {
         try {
             f.get(1, TimeUnit.SECONDS);
