@@ -16,8 +16,17 @@ import java.util.Map;
 final class GpuMode {
     static final long[] IMAGE = {1, 3, 640, 640};
 
-    /** The batch sizes the GPU config warms (and pads to), each with a session of its own. */
-    static final List<Integer> WARMED = List.of(1, 2, 4, 8, 16, 32);
+    /**
+     * The batch sizes the GPU config warms (and pads to), each with a session of its own; the
+     * largest is the maximum batch. Up to 8, not 32: on the H200 (run 9) batches of at most 8 on
+     * two runners gave 654.3 / 690.5 images/s at 32 / 64 clients against 595 / 597.3 with sizes up
+     * to 32 (raw ONNX Runtime's best, b32: 579.7 / 559.3), and a spare was ready in 1085 ms against
+     * 2052: b16's and b32's first runs (0.8-0.9 s each) are most of a warmup.
+     */
+    static final List<Integer> WARMED = List.of(1, 2, 4, 8);
+
+    /** Every size up to 32, the GPU config before run 9, measured beside it. */
+    static final List<Integer> UP_TO_32 = List.of(1, 2, 4, 8, 16, 32);
 
     /** Dispatch a batch of exactly a warmed size when the queue holds one (see {@link #workerConfig}). */
     static final String PREFERRED_WARMED = "preferred_batch_sizes: " + WARMED + "\n";
@@ -61,6 +70,12 @@ final class GpuMode {
                         sizes,
                         search,
                         sessionPerBatchSize);
+    }
+
+    /** The same worker with batching off ({@code max_batch_size: 0}): one request per run. */
+    static String unbatchedConfig(int instances, String search) {
+        return workerConfig(instances, false, search)
+                .replace("max_batch_size: " + java.util.Collections.max(WARMED) + "\n", "max_batch_size: 0\n");
     }
 
     private GpuMode() {}

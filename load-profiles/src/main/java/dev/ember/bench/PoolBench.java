@@ -102,7 +102,7 @@ final class PoolBench implements Callable<Integer> {
             description = "cuda: worker variants measured beside batched and unbatched, any of padup (no preferred"
                     + " sizes: a batch takes what is queued and is padded up to a warmed size), wait (8 ms delay,"
                     + " preferred 16 and 32), nopad (no padding, one session), onesession (padded, one session),"
-                    + " max8 and max16 (sizes 1, 2, 4, 8 and up to 16 only, the largest the maximum batch)"
+                    + " max16 and max32 (sizes 1, 2, 4, 8 and 16, and 32: the default's set with bigger batches)"
                     + " (default ${DEFAULT-VALUE})")
     String cudaVariants;
 
@@ -154,10 +154,10 @@ final class PoolBench implements Callable<Integer> {
             if (v.isBlank()) {
                 continue;
             }
-            if (!List.of("padup", "wait", "nopad", "onesession", "max8", "max16")
+            if (!List.of("padup", "wait", "nopad", "onesession", "max16", "max32")
                     .contains(v.trim())) {
                 throw new IllegalArgumentException(
-                        "--cuda-variants takes padup, wait, nopad, onesession, max8 and max16,"
+                        "--cuda-variants takes padup, wait, nopad, onesession, max16 and max32,"
                                 + " comma-separated; got '" + v.trim() + "'");
             }
             variants.add("det-batched-" + v.trim());
@@ -168,24 +168,21 @@ final class PoolBench implements Callable<Integer> {
         install(repo, "det-batched", model, GpuMode.workerConfig(2, true, search));
         install(repo, "det-batched-1runner", model, GpuMode.workerConfig(1, true, search));
         Map<String, String> variantConfigs = Map.of(
-                "det-batched-max8", GpuMode.workerConfig(2, true, search, true, List.of(1, 2, 4, 8)),
                 "det-batched-max16", GpuMode.workerConfig(2, true, search, true, List.of(1, 2, 4, 8, 16)),
+                "det-batched-max32", GpuMode.workerConfig(2, true, search, true, GpuMode.UP_TO_32),
                 "det-batched-nopad", GpuMode.workerConfig(2, false, search),
                 "det-batched-onesession", GpuMode.workerConfig(2, true, search, false),
                 "det-batched-padup", GpuMode.workerConfig(2, true, search).replace(GpuMode.PREFERRED_WARMED, ""),
                 "det-batched-wait",
-                        GpuMode.workerConfig(2, true, search)
+                        GpuMode.workerConfig(2, true, search, true, GpuMode.UP_TO_32)
+                                .replace("preferred_batch_sizes: " + GpuMode.UP_TO_32 + "\n", "")
                                 .replace(
                                         "max_queue_delay_ms: 2",
                                         "max_queue_delay_ms: 8\npreferred_batch_sizes: [16, 32]"));
         for (String v : variants) { // only those asked for: each is six more sessions to load
             install(repo, v, model, variantConfigs.get(v));
         }
-        install(
-                repo,
-                "det-unbatched",
-                model,
-                GpuMode.workerConfig(2, false, search).replace("max_batch_size: 32", "max_batch_size: 0"));
+        install(repo, "det-unbatched", model, GpuMode.unbatchedConfig(2, search));
         List<String> jvm = new ArrayList<>(List.of("-Xmx8g"));
         jvm.addAll(GpuMode.childJvmOptions());
         Duration warm = Duration.ofSeconds(1);

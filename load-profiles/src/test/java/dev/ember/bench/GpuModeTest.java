@@ -6,7 +6,6 @@ import dev.ember.pool.api.config.CudaOptions;
 import dev.ember.pool.api.config.ModelConfig;
 import dev.ember.pool.api.config.ModelConfigReader;
 import dev.ember.warmup.plan.WarmupPlan;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GpuModeTest {
@@ -19,7 +18,7 @@ class GpuModeTest {
         assertThat(padded.instances()).isEqualTo(2);
         assertThat(padded.cuda().convAlgoSearch()).isEqualTo(CudaOptions.ConvAlgoSearch.HEURISTIC);
         var sizes = WarmupPlan.batchSizes(padded, true);
-        assertThat(sizes).containsExactly(1, 2, 4, 8, 16, 32);
+        assertThat(sizes).containsExactly(1, 2, 4, 8);
         for (int rows = 1; rows <= padded.maxBatchSize(); rows++) {
             assertThat(sizes).contains(WarmupPlan.paddedRows(rows, sizes, padded.padBatches()));
         }
@@ -31,15 +30,17 @@ class GpuModeTest {
     }
 
     @Test
-    void fewerWarmedSizesMakeTheLargestOneTheMaximumBatch() {
-        ModelConfig max8 =
-                ModelConfigReader.parse(GpuMode.workerConfig(2, true, "heuristic", true, List.of(1, 2, 4, 8)));
-        assertThat(max8.maxBatchSize()).isEqualTo(8);
-        assertThat(max8.preferredBatchSizes()).containsExactly(1, 2, 4, 8);
-        var sizes = WarmupPlan.batchSizes(max8, true);
-        assertThat(sizes).containsExactly(1, 2, 4, 8);
-        for (int rows = 1; rows <= max8.maxBatchSize(); rows++) {
+    void theWarmedSizesLargestIsTheMaximumBatchAndUnbatchedMeansNoBatching() {
+        ModelConfig max32 = ModelConfigReader.parse(GpuMode.workerConfig(2, true, "heuristic", true, GpuMode.UP_TO_32));
+        assertThat(max32.maxBatchSize()).isEqualTo(32);
+        assertThat(max32.preferredBatchSizes()).containsExactly(1, 2, 4, 8, 16, 32);
+        var sizes = WarmupPlan.batchSizes(max32, true);
+        assertThat(sizes).containsExactly(1, 2, 4, 8, 16, 32);
+        for (int rows = 1; rows <= max32.maxBatchSize(); rows++) {
             assertThat(sizes).contains(WarmupPlan.paddedRows(rows, sizes, true));
         }
+        assertThat(ModelConfigReader.parse(GpuMode.unbatchedConfig(2, "heuristic"))
+                        .batching())
+                .isFalse();
     }
 }
