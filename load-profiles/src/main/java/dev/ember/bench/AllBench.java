@@ -55,8 +55,10 @@ public final class AllBench implements Callable<Integer> {
         List<Step> steps = new ArrayList<>();
         if (!skipBenches) {
             // Short measured phases, each after an unmeasured warm-up: the worker's JIT settles in the
-            // warm-up (mlp-tiny batched read 8.0k req/s after a 2 s warm-up, 26k after 8 s; 5 s per
-            // path here, with the measured phases' own second of settling).
+            // warm-up (mlp-tiny batched read 8.0k req/s after a 2 s warm-up, 26k after 8 s; 3 s per
+            // path here, then each measured phase's own second of settling, so the JIT goes on
+            // settling through the first repetition: these are the quick figures, the benches'
+            // own defaults the careful ones).
             steps.add(new Step(
                     "pool",
                     List.of(
@@ -64,9 +66,9 @@ public final class AllBench implements Callable<Integer> {
                             jar(),
                             "pool",
                             "--seconds",
-                            "2",
+                            "1",
                             "--warmup-seconds",
-                            "5",
+                            "3",
                             "--raw-seconds",
                             "1",
                             "--raw-warmup-ms",
@@ -78,12 +80,14 @@ public final class AllBench implements Callable<Integer> {
                             jar(),
                             "gateway",
                             "--seconds",
-                            "2",
+                            "1",
                             "--warmup-seconds",
-                            "4",
+                            "3",
+                            "--settle-seconds",
+                            "1",
                             "--image-seconds",
                             "2")));
-            steps.add(new Step("async", List.of("-jar", jar(), "async", "--seconds", "3", "--warmup-seconds", "3")));
+            steps.add(new Step("async", List.of("-jar", jar(), "async", "--seconds", "2", "--warmup-seconds", "3")));
             steps.add(new Step("coldstart", List.of("-jar", jar(), "coldstart", "--repetitions", "3")));
             steps.add(new Step("lambda", List.of("-jar", jar(), "lambda", "--repetitions", "3")));
         }

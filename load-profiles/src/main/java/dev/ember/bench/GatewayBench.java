@@ -57,6 +57,12 @@ final class GatewayBench implements Callable<Integer> {
                             + " its JIT settles (hits ran at 5.5k req/s in the first 8 s, 29k after 20 s, with wrk)")
     int warmupSeconds;
 
+    @Option(
+            names = "--settle-seconds",
+            defaultValue = "2",
+            description = "Unmeasured seconds at the start of each phase and repetition (default ${DEFAULT-VALUE})")
+    int settleSeconds;
+
     @Option(names = "--image-clients", defaultValue = "4", description = "Clients of the 640x640 miss phases")
     int imageClients;
 
@@ -130,7 +136,7 @@ final class GatewayBench implements Callable<Integer> {
             toFunctions.run(hit, clients, Duration.ZERO, warm);
             toFunctions.run(v2Hit, clients, Duration.ZERO, warm);
             toFunctions.run(imageHit, clients, Duration.ZERO, warm);
-            Duration settle = Duration.ofSeconds(2);
+            Duration settle = Duration.ofSeconds(settleSeconds);
             Map<String, List<ClosedLoopLoad.Result>> runs = new java.util.LinkedHashMap<>();
             SideBySide side = new SideBySide()
                     .phase(

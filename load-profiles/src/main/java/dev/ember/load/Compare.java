@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
@@ -56,21 +59,20 @@ final class Compare {
         Map<String, List<RunResult>> runs = new LinkedHashMap<>();
         Map<String, EmberInstance> embers = new LinkedHashMap<>();
         try {
+            if (setup.target().isEmpty()) {
+                startAll(profile, setup, embers);
+            }
             SideBySide side = new SideBySide();
             for (Configuration c : Configuration.COMPARED) {
                 runs.put(c.name(), new ArrayList<>());
                 side.phase(c.name(), () -> {
-                    // One Ember per configuration, started on its first turn and kept for the next
-                    // ones: starting one costs more than a run of the compare profile. Each run
-                    // has its own input salt (no hit from an earlier run); a profile that starts
-                    // at rest finds a kept Ember there already, scaled to zero while the other
-                    // configurations ran.
-                    // The workers an earlier run's burst asked for may still be starting (3 JVMs
+                    // Each run has its own input salt (no hit from an earlier run); a profile that
+                    // starts at rest finds its kept Ember there already, scaled to zero while the
+                    // other configurations ran. The workers an earlier run's burst asked for may still be starting (3
+                    // JVMs
                     // take ~14 s on 2 cores, after the burst is over): that would land on this run.
                     embers.values().forEach(e -> e.awaitNoLaunches(QUIET_WAIT));
-                    EmberInstance ember = setup.target().isPresent()
-                            ? null
-                            : embers.computeIfAbsent(c.name(), n -> ProfileRun.start(profile, c, setup));
+                    EmberInstance ember = embers.get(c.name());
                     RunResult r = ProfileRun.runOn(profile, c, setup, ember);
                     runs.get(c.name()).add(r);
                     return r.totals().byOutcome().getOrDefault("2xx", 0L);
@@ -112,6 +114,50 @@ final class Compare {
         List<RunResult> all = runs.values().stream().flatMap(List::stream).toList();
         List<RunResult> full = runs.get(Configuration.FULL.name());
         return new Outcome(new CompareResult(profile.name(), repetitions, names, rows), full.get(full.size() - 1), all);
+    }
+
+    /**
+     * One Ember per configuration, kept for all its runs, started side by side, each warmed up and
+     * (for a profile that starts at rest) back at zero before the first run: on 2 cores four starts
+     * and rest waits one after another took ~64 s of a ~190 s compare. If one fails, those started
+     * are stopped.
+     */
+    private static void startAll(LoadProfile profile, ProfileRun.Setup setup, Map<String, EmberInstance> into) {
+        ExecutorService pool = Executors.newFixedThreadPool(Configuration.COMPARED.size());
+        Map<String, CompletableFuture<EmberInstance>> starting = new LinkedHashMap<>();
+        try {
+            for (Configuration c : Configuration.COMPARED) {
+                starting.put(
+                        c.name(),
+                        CompletableFuture.supplyAsync(
+                                () -> {
+                                    EmberInstance e = ProfileRun.start(profile, c, setup);
+                                    try {
+                                        ProfileRun.prepare(profile, e);
+                                    } catch (RuntimeException failed) {
+                                        e.close();
+                                        throw failed;
+                                    }
+                                    return e;
+                                },
+                                pool));
+            }
+            RuntimeException failure = null;
+            for (Map.Entry<String, CompletableFuture<EmberInstance>> s : starting.entrySet()) {
+                try {
+                    into.put(s.getKey(), s.getValue().join());
+                } catch (java.util.concurrent.CompletionException e) {
+                    failure = failure != null
+                            ? failure
+                            : e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            pool.shutdown();
+        }
     }
 
     private static Double median(List<Double> values) {

@@ -122,26 +122,7 @@ final class ProfileRun {
         metricUrls.add(setup.metricsUrl().orElse(metrics));
         metricUrls.addAll(setup.workerMetrics());
         try (OpenLoopRunner runner = new OpenLoopRunner(target, profile.bounds())) {
-            // A deployed Ember has seen its models before: one request per model, unmeasured, so
-            // the gateway knows each signature and every later cold start is the pool's (and
-            // counted in ember_pool_cold_waits_total), not the first lookup of a model. An Ember
-            // of the runner's own is asked once (a compare round after the first finds it at
-            // rest); a target, whose history the runner does not know, before every run.
-            for (String model : profile.models()) {
-                if (ember != null && !ember.firstRequestTo(model)) {
-                    continue;
-                }
-                var first = profile.mix().stream()
-                        .filter(c -> c.model().equals(model))
-                        .findFirst()
-                        .orElseThrow();
-                int status = runner.once(first, salt);
-                if (status / 100 != 2) {
-                    throw new IllegalStateException(profile.name() + ": the first request of class " + first.name()
-                            + " to " + model + " was answered " + status
-                            + (ember != null ? "; see " + ember.log() : " by " + target));
-                }
-            }
+            warmUp(profile, runner, ember, target, salt);
             Double capacity = null;
             if (profile.capacityProbe().isPresent()) {
                 var probe = profile.capacityProbe().get();
@@ -193,6 +174,46 @@ final class ProfileRun {
                             capacity,
                             setup.coldStartReferenceMs(),
                             deployment));
+        }
+    }
+
+    /**
+     * An Ember of the runner's own made ready for {@code profile}'s runs before the first: its
+     * warm-up requests sent and, with {@code start_at_rest}, its pool at zero. Compare mode does
+     * this for every configuration at once, so their starts and waits overlap.
+     */
+    static void prepare(LoadProfile profile, EmberInstance ember) {
+        long salt = new java.util.SplittableRandom().nextLong(1, 1L << 20);
+        try (OpenLoopRunner runner = new OpenLoopRunner(ember.uri(), profile.bounds())) {
+            warmUp(profile, runner, ember, ember.uri(), salt);
+        }
+        if (profile.startAtRest()) {
+            awaitRest(profile, new MetricsSource(List.of(ember.metricsUri())));
+        }
+    }
+
+    /**
+     * A deployed Ember has seen its models before: one request per model, unmeasured, so the
+     * gateway knows each signature and every later cold start is the pool's (and counted in
+     * ember_pool_cold_waits_total), not the first lookup of a model. An Ember of the runner's own is
+     * asked once (a compare round after the first finds it at rest); a target, whose history the
+     * runner does not know, before every run.
+     */
+    private static void warmUp(LoadProfile profile, OpenLoopRunner runner, EmberInstance ember, URI target, long salt) {
+        for (String model : profile.models()) {
+            if (ember != null && !ember.firstRequestTo(model)) {
+                continue;
+            }
+            var first = profile.mix().stream()
+                    .filter(c -> c.model().equals(model))
+                    .findFirst()
+                    .orElseThrow();
+            int status = runner.once(first, salt);
+            if (status / 100 != 2) {
+                throw new IllegalStateException(profile.name() + ": the first request of class " + first.name() + " to "
+                        + model + " was answered " + status
+                        + (ember != null ? "; see " + ember.log() : " by " + target));
+            }
         }
     }
 
