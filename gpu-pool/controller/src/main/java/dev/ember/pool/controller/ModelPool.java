@@ -275,7 +275,7 @@ final class ModelPool implements AutoCloseable {
         }
         int ready = readyCount();
         MetricsSnapshot snapshot = MetricsSnapshot.of(window, ready).withBufferedAtZero(ready == 0 ? buffered() : 0);
-        if (forecast.isPresent()) {
+        if (forecast.isPresent() && config.scaling().forecast()) {
             snapshot = snapshot.withForecast(new LoadForecast(
                     forecast.getAsDouble(),
                     Duration.ofNanos((long) meanLatencyNanos),

@@ -55,7 +55,8 @@ import java.util.stream.Collectors;
  *        do_copy_in_default_stream: true, enable_cuda_graph: false,
  *        session_per_batch_size: true}      # with pad_batches: one session per warmed size
  * scaling: {target_concurrency: 8, min_warm: 0, max_workers: 4, initial_scale: 0,
- *           stable_window_seconds: 60, scale_to_zero_grace_seconds: 30}   # local pool only
+ *           stable_window_seconds: 60, scale_to_zero_grace_seconds: 30,
+ *           forecast: true}   # local pool only; forecast: false follows observed load only
  * </pre>
  */
 public final class ModelConfigReader {
@@ -210,7 +211,8 @@ public final class ModelConfigReader {
             Integer maxWorkers,
             Integer initialScale,
             Long stableWindowSeconds,
-            Long scaleToZeroGraceSeconds) {
+            Long scaleToZeroGraceSeconds,
+            Boolean forecast) {
         ScalingSettings toSettings() {
             ScalingSettings d = ScalingSettings.DEFAULT;
             return new ScalingSettings(
@@ -221,7 +223,8 @@ public final class ModelConfigReader {
                     stableWindowSeconds == null ? d.stableWindow() : Duration.ofSeconds(stableWindowSeconds),
                     scaleToZeroGraceSeconds == null
                             ? d.scaleToZeroGrace()
-                            : Duration.ofSeconds(scaleToZeroGraceSeconds));
+                            : Duration.ofSeconds(scaleToZeroGraceSeconds),
+                    or(forecast, d.forecast()));
         }
     }
 

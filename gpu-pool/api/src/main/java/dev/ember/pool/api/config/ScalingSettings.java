@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param initialScale workers started before the first request
  * @param stableWindow the window load is averaged over (Knative: 6 s to 1 h)
  * @param scaleToZeroGrace how long a model stays idle before its last worker stops
+ * @param forecast true: a warm floor from the model's request-rate forecast (per minute) raises the
+ *     pool ahead of a predicted rise; false: the pool follows observed load only
  */
 public record ScalingSettings(
         double targetConcurrency,
@@ -24,9 +26,10 @@ public record ScalingSettings(
         int maxWorkers,
         int initialScale,
         Duration stableWindow,
-        Duration scaleToZeroGrace) {
+        Duration scaleToZeroGrace,
+        boolean forecast) {
     public static final ScalingSettings DEFAULT =
-            new ScalingSettings(8, 0, 4, 0, Duration.ofSeconds(60), Duration.ofSeconds(30));
+            new ScalingSettings(8, 0, 4, 0, Duration.ofSeconds(60), Duration.ofSeconds(30), true);
 
     public ScalingSettings {
         Objects.requireNonNull(stableWindow, "stableWindow");

@@ -101,6 +101,22 @@ class ModelConfigReaderTest {
     }
 
     @Test
+    void scalingAsDocumentedGivesTheDefaultsAndTheForecastCanBeTurnedOff() {
+        ModelConfig documented = ModelConfigReader.parse("""
+                scaling: {target_concurrency: 8, min_warm: 0, max_workers: 4, initial_scale: 0,
+                          stable_window_seconds: 60, scale_to_zero_grace_seconds: 30, forecast: true}
+                """);
+        assertThat(documented.scaling()).isEqualTo(ScalingSettings.DEFAULT);
+        assertThat(ScalingSettings.DEFAULT.forecast()).isTrue();
+
+        ScalingSettings reactive = ModelConfigReader.parse("scaling: {forecast: false, max_workers: 2}")
+                .scaling();
+        assertThat(reactive.forecast()).isFalse();
+        assertThat(reactive.maxWorkers()).isEqualTo(2);
+        assertThat(reactive.stableWindow()).isEqualTo(ScalingSettings.DEFAULT.stableWindow());
+    }
+
+    @Test
     void emptyOrCommentOnlyYamlGivesTheDefaults() {
         assertThat(ModelConfigReader.parse("")).isEqualTo(ModelConfig.DEFAULTS);
         assertThat(ModelConfigReader.parse("\n\n")).isEqualTo(ModelConfig.DEFAULTS);
