@@ -68,9 +68,9 @@ final class Compare {
                 side.phase(c.name(), () -> {
                     // Each run has its own input salt (no hit from an earlier run); a profile that
                     // starts at rest finds its kept Ember there already, scaled to zero while the
-                    // other configurations ran. The workers an earlier run's burst asked for may still be starting (3
-                    // JVMs
-                    // take ~14 s on 2 cores, after the burst is over): that would land on this run.
+                    // other configurations ran. The workers an earlier run's burst asked for may
+                    // still be starting (3 JVMs take ~14 s on 2 cores, after the burst is over):
+                    // that would land on this run, so it waits for them.
                     embers.values().forEach(e -> e.awaitNoLaunches(QUIET_WAIT));
                     EmberInstance ember = embers.get(c.name());
                     RunResult r = ProfileRun.runOn(profile, c, setup, ember);
@@ -147,9 +147,9 @@ final class Compare {
                 try {
                     into.put(s.getKey(), s.getValue().join());
                 } catch (java.util.concurrent.CompletionException e) {
-                    failure = failure != null
-                            ? failure
-                            : e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                    if (failure == null) { // the rest are still joined, so every started Ember is closed
+                        failure = e.getCause() instanceof RuntimeException r ? r : e;
+                    }
                 }
             }
             if (failure != null) {

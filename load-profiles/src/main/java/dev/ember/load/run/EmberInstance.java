@@ -33,6 +33,7 @@ public final class EmberInstance implements AutoCloseable {
     private final Process process;
     private final URI uri;
     private final URI metrics;
+    private final MetricsSource metricsSource;
     private final Path models;
     private final Path log;
     private final Map<String, String> environment;
@@ -44,6 +45,7 @@ public final class EmberInstance implements AutoCloseable {
         this.environment = Map.copyOf(environment);
         this.uri = uri;
         this.metrics = metrics;
+        this.metricsSource = new MetricsSource(java.util.List.of(metrics));
         this.models = models;
         this.log = log;
     }
@@ -227,13 +229,13 @@ public final class EmberInstance implements AutoCloseable {
         if (spares == 0) {
             return;
         }
-        MetricsSource source = new MetricsSource(java.util.List.of(metrics));
         long until = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < until) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("bin/ember up exited; see its log, " + log);
             }
-            double waiting = source.read()
+            double waiting = metricsSource
+                    .read()
                     .map(m -> MetricsSource.sum(m, "ember_pool_spares"))
                     .orElse(0.0);
             if (waiting >= spares) {
@@ -249,10 +251,10 @@ public final class EmberInstance implements AutoCloseable {
      * heaviest thing an Ember does, and one still going on would land on whatever is measured next.
      */
     public void awaitNoLaunches(Duration timeout) {
-        MetricsSource source = new MetricsSource(java.util.List.of(metrics));
         long until = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < until && process.isAlive()) {
-            Double launching = source.read()
+            Double launching = metricsSource
+                    .read()
                     .map(m -> MetricsSource.sum(m, "ember_workers", "state=\"launching\""))
                     .orElse(null);
             if (launching != null && launching == 0) {
